@@ -1,0 +1,20 @@
+namespace Signaling.Push;
+
+/// <summary>
+/// The record of push outcomes, one per invitation, device (user id and device id) and <see cref="PushKind"/>. Claiming a key is atomic, which
+/// gives "at most one ring per device per invitation" across retries (and across nodes with a shared implementation).
+/// </summary>
+public interface IPushLedger
+{
+    /// <summary>
+    /// Stores <paramref name="pending"/> if no outcome exists yet for its invitation, device and kind, and returns true;
+    /// returns false (and stores nothing) when one exists. The invitation's records may be dropped after <paramref name="expiresAt"/>.
+    /// </summary>
+    Task<bool> TryClaimAsync(PushOutcome pending, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the stored outcome for the same invitation, device and kind (after a successful claim).</summary>
+    Task RecordAsync(PushOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>All outcomes stored for the invitation, ordered by user id, device id, then kind; empty when none.</summary>
+    Task<IReadOnlyList<PushOutcome>> GetOutcomesAsync(string invitationId, CancellationToken cancellationToken = default);
+}
