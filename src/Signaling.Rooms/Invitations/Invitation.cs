@@ -50,6 +50,26 @@ public sealed record Invitation
 
     /// <summary>The entry of <paramref name="userId"/>, or null when they are not invited.</summary>
     public InviteeEntry? FindInvitee(string userId) => Invitees.FirstOrDefault(e => e.UserId == userId);
+
+    /// <summary>Value equality, comparing <see cref="Invitees"/> element by element.</summary>
+    public bool Equals(Invitation? other) =>
+        other is not null
+        && InvitationId == other.InvitationId
+        && Inviter == other.Inviter
+        && Invitees.SequenceEqual(other.Invitees)
+        && Timeout == other.Timeout
+        && ExtendedData == other.ExtendedData
+        && RoomId == other.RoomId
+        && PushConfig == other.PushConfig
+        && CreateTime == other.CreateTime
+        && Deadline == other.Deadline
+        && State == other.State
+        && Version == other.Version
+        && EndTime == other.EndTime
+        && BusyUntil == other.BusyUntil;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(InvitationId, Version, State);
 }
 
 /// <summary>One invitee's part of an <see cref="Invitation"/>.</summary>
