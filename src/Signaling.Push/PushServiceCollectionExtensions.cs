@@ -50,7 +50,7 @@ public static class PushServiceCollectionExtensions
 
         // The typed clients live inside the singleton dispatcher, so handler rotation is off and SocketsHttpHandler
         // recycles connections itself (PooledConnectionLifetime picks up DNS changes). Certificates are validated
-        // against the machine store.
+        // against the machine store. The factory's request loggers are removed: APNs URLs carry device tokens.
         services.AddHttpClient<ApnsClient>(PushHttpClientNames.Apns, (sp, http) =>
                 http.Timeout = sp.GetRequiredService<IOptions<ApnsOptions>>().Value.RequestTimeout)
             .UseSocketsHttpHandler((handler, _) =>
@@ -60,7 +60,8 @@ public static class PushServiceCollectionExtensions
                 handler.KeepAlivePingDelay = TimeSpan.FromMinutes(1);
                 handler.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
             })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
         services.AddHttpClient<FcmClient>(PushHttpClientNames.Fcm, (sp, http) =>
                 http.Timeout = sp.GetRequiredService<IOptions<FcmOptions>>().Value.RequestTimeout)
             .UseSocketsHttpHandler((handler, _) =>
@@ -68,10 +69,12 @@ public static class PushServiceCollectionExtensions
                 handler.EnableMultipleHttp2Connections = true;
                 handler.PooledConnectionLifetime = TimeSpan.FromMinutes(30);
             })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
         services.AddHttpClient(PushHttpClientNames.FcmOAuth)
             .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(30))
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
 
         services.TryAddSingleton<PushDispatcher>();
         services.TryAddSingleton<IPushDispatcher>(sp => sp.GetRequiredService<PushDispatcher>());

@@ -30,6 +30,7 @@ internal sealed partial class PushDispatcher : IPushDispatcher, IDisposable
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly HashSet<Task> _running = [];
     private Task _loop = Task.CompletedTask;
+    private int _disposed;
 
     public PushDispatcher(
         IOptions<PushOptions> options,
@@ -117,6 +118,12 @@ internal sealed partial class PushDispatcher : IPushDispatcher, IDisposable
 
     public void Dispose()
     {
+        // Registered as itself and as IPushDispatcher, so the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         _stopping.Dispose();
         _concurrency.Dispose();
