@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs every test: the .NET suites, then the JavaScript client interop suite against a live server.
+# Installs what the tests need when it is missing (npm packages; later redis-server and Chromium).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+config="${CONFIGURATION:-Release}"
+results="$root/artifacts/test-results"
+rm -rf "$results" && mkdir -p "$results"
+
+log() { printf '\n=== %s\n' "$*"; }
+
+# --- prerequisites -------------------------------------------------------------------------
+if [ ! -d tests/interop/node_modules/sio4 ] || [ ! -d bench/reference/node_modules/socket.io ]; then
+  log "installing npm packages for the interop tests"
+  bash tests/interop/install-deps.sh
+fi
+
+# --- .NET tests ----------------------------------------------------------------------------
+log "building"
+dotnet build Signaling.sln -c "$config" -nologo -clp:ErrorsOnly
+
+log ".NET tests"
+dotnet_status=0
+dotnet test Signaling.sln -c "$config" --no-build -nologo \
+  --logger "trx" --results-directory "$results" 2>&1 | tee "$results/dotnet.log" || dotnet_status=$?
+
+# --- interop with the real socket.io clients -----------------------------------------------
+log "interop: socket.io-client 1.x, 2.x, 4.x against a live server"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+server_log="$results/interop-server.log"
+ASPNETCORE_ENVIRONMENT=Production dotnet "artifacts/bin/Signaling.Server/${config,,}/Signaling.Server.dll" \
+  --urls "http://127.0.0.1:$port" >"$server_log" 2>&1 &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+interop_status=0
+(cd tests/interop && SIGNALING_URL="http://127.0.0.1:$port" node --test --test-concurrency=1 test/seed.test.js test/mixed.test.js) \
+  2>&1 | tee "$results/interop.log" || interop_status=$?
+kill $server_pid 2>/dev/null || true
+wait $server_pid 2>/dev/null || true
+if grep -E "Unhandled|\bFTL\b|\bERR\b" "$server_log" >/dev/null; then
+  echo "the server logged errors during the interop run:"; grep -E "Unhandled|FTL|ERR" "$server_log" | head -20
+  interop_status=1
+fi
+
+# --- summary -------------------------------------------------------------------------------
+dotnet_passed=$(grep -Eo 'Passed: +[0-9]+' "$results/dotnet.log" | awk '{s+=$2} END {print s+0}')
+dotnet_failed=$(grep -Eo 'Failed: +[0-9]+' "$results/dotnet.log" | awk '{s+=$2} END {print s+0}')
+interop_passed=$(grep -Eo '^# pass [0-9]+' "$results/interop.log" | awk '{s+=$3} END {print s+0}')
+interop_failed=$(grep -Eo '^# fail [0-9]+' "$results/interop.log" | awk '{s+=$3} END {print s+0}')
+passed=$((dotnet_passed + interop_passed))
+failed=$((dotnet_failed + interop_failed))
+echo
+echo "dotnet: $dotnet_passed passed, $dotnet_failed failed; interop: $interop_passed passed, $interop_failed failed"
+echo "$passed passed, $failed failed"
+if [ "$dotnet_status" -ne 0 ] || [ "$interop_status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi

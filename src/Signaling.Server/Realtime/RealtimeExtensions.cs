@@ -1,0 +1,48 @@
+using Signaling.Rooms.Relay;
+using Signaling.Server.Realtime;
+using Signaling.SocketIO;
+using Signaling.SocketIO.EngineIO;
+using Signaling.SocketIO.SocketIO;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The Socket.IO endpoint and the relay on it.</summary>
+public static class RealtimeExtensions
+{
+    /// <summary>
+    /// Adds Socket.IO (sections <c>SocketIO</c> and <c>SocketIO:EngineIO</c>, CORS from <c>Cors:AllowedOrigins</c>,
+    /// open to any origin in Development when unset) and the relay (section <c>Relay</c>).
+    /// </summary>
+    public static IServiceCollection AddSignalingRealtime(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.AddSocketIO();
+        services.AddOptions<SocketIOOptions>().BindConfiguration("SocketIO");
+        services.AddOptions<EngineIOOptions>().BindConfiguration("SocketIO:EngineIO").Configure(options =>
+        {
+            var origins = configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
+            if (origins.Length == 0 && environment.IsDevelopment())
+            {
+                origins = ["*"];
+            }
+
+            foreach (var origin in origins)
+            {
+                options.AllowedOrigins.Add(origin);
+            }
+        });
+        services.AddRelay();
+        return services;
+    }
+}
+
+/// <summary>Maps the Socket.IO endpoint.</summary>
+public static class RealtimeEndpointExtensions
+{
+    /// <summary>Serves Socket.IO at <c>/socket.io</c> with the relay's <c>join</c>, <c>exchange</c> and <c>leave</c> events.</summary>
+    public static SocketIOServer MapSignalingRealtime(this WebApplication app)
+    {
+        var io = app.MapSocketIO("/socket.io");
+        SocketIORelayHandlers.Register(io.Of("/"), app.Services.GetRequiredService<RelayService>());
+        return io;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Signaling.SocketIO.EngineIO;
+
+/// <summary>Engine.IO instruments on the <c>Signaling.SocketIO</c> meter.</summary>
+public sealed class EngineIOMetrics
+{
+    /// <summary>The meter name.</summary>
+    public const string MeterName = "Signaling.SocketIO";
+
+    private readonly UpDownCounter<long> _active;
+    private readonly Counter<long> _opened;
+    private readonly Counter<long> _closed;
+    private readonly Counter<long> _packetsIn;
+    private readonly Counter<long> _packetsOut;
+    private readonly Counter<long> _upgrades;
+    private readonly Counter<long> _errors;
+
+    /// <summary>Creates the instruments.</summary>
+    public EngineIOMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _active = meter.CreateUpDownCounter<long>("engineio.connections.active", description: "Open Engine.IO sessions by protocol and transport.");
+        _opened = meter.CreateCounter<long>("engineio.connections.opened", description: "Engine.IO handshakes completed.");
+        _closed = meter.CreateCounter<long>("engineio.connections.closed", description: "Engine.IO sessions closed, by reason.");
+        _packetsIn = meter.CreateCounter<long>("engineio.packets.received", description: "Engine.IO packets received.");
+        _packetsOut = meter.CreateCounter<long>("engineio.packets.sent", description: "Engine.IO packets queued for sending.");
+        _upgrades = meter.CreateCounter<long>("engineio.upgrades", description: "Polling sessions upgraded to WebSocket.");
+        _errors = meter.CreateCounter<long>("engineio.errors", description: "Requests refused and sessions closed on protocol errors.");
+    }
+
+    internal void Opened(int protocol, EngineTransportKind transport)
+    {
+        var tags = Tags(protocol, transport);
+        _opened.Add(1, tags);
+        _active.Add(1, tags);
+    }
+
+    internal void Closed(int protocol, EngineTransportKind transport, string reason)
+    {
+        _active.Add(-1, Tags(protocol, transport));
+        _closed.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    internal void Upgraded(int protocol)
+    {
+        _upgrades.Add(1, new KeyValuePair<string, object?>("protocol", protocol));
+        _active.Add(-1, Tags(protocol, EngineTransportKind.Polling));
+        _active.Add(1, Tags(protocol, EngineTransportKind.WebSocket));
+    }
+
+    internal void PacketsIn(int count) => _packetsIn.Add(count);
+
+    internal void PacketsOut(int count) => _packetsOut.Add(count);
+
+    internal void Error(string kind) => _errors.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    private static TagList Tags(int protocol, EngineTransportKind transport) => new()
+    {
+        { "protocol", protocol },
+        { "transport", transport == EngineTransportKind.Polling ? "polling" : "websocket" },
+    };
+}

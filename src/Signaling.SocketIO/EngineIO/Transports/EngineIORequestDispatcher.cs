@@ -1,0 +1,220 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace Signaling.SocketIO.EngineIO.Transports;
+
+/// <summary>Engine.IO error codes, as clients parse them from the <c>{code, message}</c> body.</summary>
+internal enum EngineIOError
+{
+    UnknownTransport = 0,
+    UnknownSid = 1,
+    BadHandshakeMethod = 2,
+    BadRequest = 3,
+    Forbidden = 4,
+    UnsupportedProtocolVersion = 5,
+}
+
+/// <summary>
+/// Turns HTTP requests on an Engine.IO path into handshakes, polls, posts and WebSocket sessions.
+/// This is the only Engine.IO code that sees <see cref="HttpContext"/>.
+/// </summary>
+internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger logger)
+{
+    private static readonly string[] ErrorMessages =
+    [
+        "Transport unknown",
+        "Session ID unknown",
+        "Bad handshake method",
+        "Bad request",
+        "Forbidden",
+        "Unsupported protocol version",
+    ];
+
+    public async Task DispatchAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var options = server.Options;
+        if (!ApplyCors(context))
+        {
+            await WriteErrorAsync(context, EngineIOError.Forbidden, StatusCodes.Status403Forbidden);
+            return;
+        }
+
+        if (HttpMethods.IsOptions(request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        var query = request.Query;
+        var transport = query["transport"].ToString();
+        var isPolling = transport == "polling" && options.AllowPolling;
+        var isWebSocket = transport == "websocket" && options.AllowWebSocket;
+        if (!isPolling && !isWebSocket)
+        {
+            await WriteErrorAsync(context, EngineIOError.UnknownTransport);
+            return;
+        }
+
+        var protocol = query["EIO"] == "4" ? 4 : 3;
+        var sid = query["sid"].ToString();
+        if (sid.Length > 0)
+        {
+            await ServeExistingAsync(context, sid, isWebSocket);
+            return;
+        }
+
+        if (!HttpMethods.IsGet(request.Method))
+        {
+            await WriteErrorAsync(context, EngineIOError.BadHandshakeMethod);
+            return;
+        }
+
+        if (isWebSocket && !context.WebSockets.IsWebSocketRequest)
+        {
+            await WriteErrorAsync(context, EngineIOError.BadRequest);
+            return;
+        }
+
+        if (protocol == 3 && !options.AllowEIO3)
+        {
+            await WriteErrorAsync(context, EngineIOError.UnsupportedProtocolVersion);
+            return;
+        }
+
+        if (!server.IsAccepting || server.IsAtCapacity)
+        {
+            context.Response.Headers.RetryAfter = "5";
+            await WriteErrorAsync(context, EngineIOError.Forbidden, StatusCodes.Status503ServiceUnavailable);
+            return;
+        }
+
+        var handshake = new EngineHandshake
+        {
+            Query = ToDictionary(query),
+            Origin = request.Headers.Origin.ToString() is { Length: > 0 } origin ? origin : null,
+            Authorization = request.Headers.Authorization.ToString() is { Length: > 0 } auth ? auth : null,
+            RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+            User = context.User,
+        };
+
+        if (isWebSocket)
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var session = await server.OpenSessionAsync(protocol, EngineTransportKind.WebSocket, supportsBinary: true, handshake);
+            await new WebSocketTransport(socket, session, logger).RunAsync();
+            return;
+        }
+
+        var supportsBinary = protocol == 4 || query["b64"].Count == 0 || query["b64"] == "0";
+        var polling = await server.OpenSessionAsync(protocol, EngineTransportKind.Polling, supportsBinary, handshake);
+        await PollingTransport.HandshakeAsync(context, polling);
+    }
+
+    private async Task ServeExistingAsync(HttpContext context, string sid, bool isWebSocket)
+    {
+        if (!server.TryGetSession(sid, out var session))
+        {
+            await WriteErrorAsync(context, EngineIOError.UnknownSid);
+            return;
+        }
+
+        if (isWebSocket)
+        {
+            // A WebSocket with a sid is an upgrade of a polling session, offered once.
+            if (!context.WebSockets.IsWebSocketRequest || session.Transport != EngineTransportKind.Polling ||
+                session.IsUpgrading || !server.Options.AllowUpgrades)
+            {
+                await WriteErrorAsync(context, EngineIOError.BadRequest);
+                return;
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            await new WebSocketTransport(socket, session, logger).RunUpgradeAsync();
+            return;
+        }
+
+        if (session.Transport != EngineTransportKind.Polling)
+        {
+            await WriteErrorAsync(context, EngineIOError.BadRequest);
+            return;
+        }
+
+        var method = context.Request.Method;
+        if (HttpMethods.IsGet(method))
+        {
+            await PollingTransport.PollAsync(context, session);
+        }
+        else if (HttpMethods.IsPost(method))
+        {
+            await PollingTransport.PostAsync(context, session);
+        }
+        else
+        {
+            await WriteErrorAsync(context, EngineIOError.BadRequest);
+        }
+    }
+
+    /// <summary>Adds CORS headers; false when the request's origin is not allowed.</summary>
+    private bool ApplyCors(HttpContext context)
+    {
+        var allowed = server.Options.AllowedOrigins;
+        var origin = context.Request.Headers.Origin;
+        if (allowed.Count == 0 || StringValues.IsNullOrEmpty(origin))
+        {
+            return true;
+        }
+
+        var value = origin.ToString();
+        if (!allowed.Contains("*") && !allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var headers = context.Response.Headers;
+
+        // Echo the origin rather than "*": browsers refuse "*" for credentialed requests (socket.io-client 2.x polls with credentials).
+        headers.AccessControlAllowOrigin = value;
+        headers.AccessControlAllowCredentials = "true";
+        headers.Vary = "Origin";
+        if (HttpMethods.IsOptions(context.Request.Method))
+        {
+            headers.AccessControlAllowMethods = "GET, POST, OPTIONS";
+            var requested = context.Request.Headers.AccessControlRequestHeaders;
+            if (!StringValues.IsNullOrEmpty(requested))
+            {
+                headers.AccessControlAllowHeaders = requested;
+            }
+
+            headers.AccessControlMaxAge = "86400";
+        }
+
+        return true;
+    }
+
+    internal static async Task WriteErrorAsync(HttpContext context, EngineIOError error, int status = StatusCodes.Status400BadRequest)
+    {
+        var response = context.Response;
+        if (response.HasStarted)
+        {
+            return;
+        }
+
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        var code = (int)error;
+        await response.WriteAsync($$"""{"code":{{code}},"message":"{{ErrorMessages[code]}}"}""", context.RequestAborted);
+    }
+
+    private static Dictionary<string, string> ToDictionary(IQueryCollection query)
+    {
+        var result = new Dictionary<string, string>(query.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in query)
+        {
+            result[key] = value.ToString();
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Signaling.SocketIO.EngineIO;
+
+namespace Signaling.SocketIO;
+
+/// <summary>
+/// Every Engine.IO endpoint the app mapped. On shutdown it stops handshakes, closes every session (clients
+/// see a transport close and reconnect elsewhere) and waits a bounded time for them to go.
+/// </summary>
+public sealed class EngineIOEndpoints(ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+{
+    private readonly List<EngineIOServer> _servers = [];
+
+    /// <summary>How long shutdown waits for sessions to close. Default 5 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The mapped endpoints.</summary>
+    public IReadOnlyList<EngineIOServer> Servers
+    {
+        get
+        {
+            lock (_servers)
+            {
+                return [.. _servers];
+            }
+        }
+    }
+
+    internal EngineIOServer Create(EngineIOOptions options, IEngineSessionHandler handler, TimeProvider time, EngineIOMetrics metrics)
+    {
+        var server = new EngineIOServer(options, handler, time, metrics, loggerFactory.CreateLogger<EngineIOServer>());
+        lock (_servers)
+        {
+            _servers.Add(server);
+        }
+
+        return server;
+    }
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken)
+        => Task.WhenAll(Servers.Select(s => s.ShutdownAsync(ShutdownTimeout, cancellationToken)));
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var server in Servers)
+        {
+            await server.DisposeAsync();
+        }
+    }
+}
