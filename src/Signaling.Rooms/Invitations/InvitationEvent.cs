@@ -46,9 +46,10 @@ public static class InvitationCancelReasons
 /// </summary>
 public sealed record InvitationEvent
 {
-    /// <summary>User whose connections (and pushes) should get this event.</summary>
+    /// <summary>User whose connections (and pushes) should get this event; always set.</summary>
+    /// <remarks>Not <c>required</c> in C# because System.Text.Json rejects required members it ignores.</remarks>
     [JsonIgnore]
-    public required string Recipient { get; init; }
+    public string Recipient { get; init; } = string.Empty;
 
     /// <summary>When set, skip the recipient's connection(s) of this device.</summary>
     [JsonIgnore]
