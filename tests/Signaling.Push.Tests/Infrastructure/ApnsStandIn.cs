@@ -37,7 +37,9 @@ public sealed class ApnsStandIn : StandInServer
     private readonly ConcurrentDictionary<string, bool> _unregistered = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Reply>> _scripted = new();
     private readonly ConcurrentQueue<ApnsRequestRecord> _requests = new();
-    private int _expireProviderTokens;
+    private readonly ConcurrentDictionary<string, bool> _expiredJwts = new();
+    private readonly HashSet<string> _seenJwts = [];
+    private int _jwtsToExpire;
 
     private ApnsStandIn(ECDsa publicKey, string keyId, string teamId, TimeProvider time)
     {
@@ -74,8 +76,8 @@ public sealed class ApnsStandIn : StandInServer
         }
     }
 
-    /// <summary>The next <paramref name="count"/> requests get 403 ExpiredProviderToken whatever their token's age.</summary>
-    public void ExpireProviderTokens(int count) => Interlocked.Exchange(ref _expireProviderTokens, count);
+    /// <summary>The next <paramref name="count"/> distinct provider tokens seen count as expired, whatever their age.</summary>
+    public void ExpireProviderTokens(int count) => Interlocked.Exchange(ref _jwtsToExpire, count);
 
     protected override async Task HandleAsync(HttpContext context)
     {
@@ -138,7 +140,18 @@ public sealed class ApnsStandIn : StandInServer
             return new Reply(403, "ExpiredProviderToken");
         }
 
-        if (Interlocked.Decrement(ref _expireProviderTokens) >= 0)
+        lock (_expiredJwts)
+        {
+            if (!_expiredJwts.ContainsKey(jwt!) && _jwtsToExpire > 0 && !_seenJwts.Contains(jwt!))
+            {
+                _jwtsToExpire--;
+                _expiredJwts[jwt!] = true;
+            }
+
+            _seenJwts.Add(jwt!);
+        }
+
+        if (_expiredJwts.ContainsKey(jwt!))
         {
             return new Reply(403, "ExpiredProviderToken");
         }

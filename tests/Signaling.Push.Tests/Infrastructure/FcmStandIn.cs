@@ -32,6 +32,8 @@ public sealed partial class FcmStandIn : StandInServer
     private readonly ConcurrentDictionary<string, bool> _revoked = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Reply>> _scripted = new();
     private readonly ConcurrentQueue<FcmRequestRecord> _requests = new();
+    private readonly HashSet<string> _seenAccessTokens = [];
+    private int _tokensToRevoke;
 
     private FcmStandIn(OAuthStandIn oauth, string projectId)
     {
@@ -56,8 +58,8 @@ public sealed partial class FcmStandIn : StandInServer
     /// <summary>From now on the token answers 404 UNREGISTERED.</summary>
     public void Unregister(string token) => _tokens.TryRemove(token, out _);
 
-    /// <summary>FCM stops accepting this access token (401 UNAUTHENTICATED).</summary>
-    public void Revoke(string accessToken) => _revoked[accessToken] = true;
+    /// <summary>The next <paramref name="count"/> distinct access tokens seen are refused (401 UNAUTHENTICATED).</summary>
+    public void RevokeAccessTokens(int count) => Interlocked.Exchange(ref _tokensToRevoke, count);
 
     /// <summary>The next valid requests to <paramref name="token"/> get these answers, in order.</summary>
     public void Script(string token, params Reply[] replies)
@@ -114,6 +116,18 @@ public sealed partial class FcmStandIn : StandInServer
         if (request.Method != "POST" || request.Path != $"/v1/projects/{_projectId}/messages:send")
         {
             return (new Reply(404, null), null);
+        }
+
+        if (accessToken is not null)
+        {
+            lock (_seenAccessTokens)
+            {
+                if (_seenAccessTokens.Add(accessToken) && _tokensToRevoke > 0)
+                {
+                    _tokensToRevoke--;
+                    _revoked[accessToken] = true;
+                }
+            }
         }
 
         if (accessToken is null || !_oauth.IsIssued(accessToken) || _revoked.ContainsKey(accessToken))
