@@ -450,6 +450,30 @@ public abstract partial class InvitationServiceSpecification
     }
 
     [Fact]
+    public async Task MarkReceived_and_EndCall_after_the_deadline_see_the_timeout()
+    {
+        var sent = await SendAsync("alice", "bob");
+        Time.Advance(TimeSpan.FromSeconds(Options.DefaultTimeout));
+
+        var received = AssertSuccess(await Service.MarkReceivedAsync(sent.InvitationId, "bob").WithTimeout());
+        Assert.Equal((InvitationState.Timeout, 2L, InviteeState.Timeout), (received.State, received.Version, received.Invitees[0].State));
+        Assert.Single(Events.Named(InvitationEventNames.OutgoingInvitationTimeout));
+
+        var endCall = AssertError(await Service.EndCallAsync(sent.InvitationId, "alice").WithTimeout(), InvitationErrorCodes.InvalidState);
+        Assert.Equal(InvitationState.Timeout, endCall.State);
+        Assert.Single(Events.Named(InvitationEventNames.OutgoingInvitationTimeout));
+    }
+
+    [Fact]
+    public async Task Cancel_naming_more_than_the_maximum_invitees_is_invalid_parameter()
+    {
+        var sent = await SendAsync("alice", "bob");
+        var names = Enumerable.Range(0, 10).Select(i => $"u{i}").ToArray();
+        var error = AssertError(await Service.CancelAsync(sent.InvitationId, "alice", names).WithTimeout(), InvitationErrorCodes.InvalidParameter);
+        Assert.Equal(["invitees"], error.FieldErrors!.Keys);
+    }
+
+    [Fact]
     public async Task Versions_grow_by_one_with_every_transition_and_events_carry_them()
     {
         var sent = await SendAsync("alice", "bob", "carol", "dave");
