@@ -65,12 +65,15 @@ public sealed class PushHarness : IAsyncDisposable
     /// <summary>The configuration the host got, for tests that start another host with it.</summary>
     public Dictionary<string, string?> Configuration { get; } = [];
 
-    public static async Task<PushHarness> StartAsync(Action<HarnessOptions>? configure = null)
+    /// <param name="configure">Settings for the host.</param>
+    /// <param name="beforeHost">Runs once the stand-ins and keys exist, before the host is built (e.g. to write key files).</param>
+    public static async Task<PushHarness> StartAsync(Action<HarnessOptions>? configure = null, Action<PushHarness>? beforeHost = null)
     {
         var options = new HarnessOptions();
         configure?.Invoke(options);
         var harness = new PushHarness();
         await harness.StartServersAsync();
+        beforeHost?.Invoke(harness);
         harness.Configure(options);
         harness.Host = BuildHost(harness.Configuration, harness.Time, harness.Logs);
         await harness.Host.StartAsync().Bounded();
