@@ -15,14 +15,24 @@ internal sealed partial class WebSocketTransport(WebSocket socket, EngineSession
     private static readonly byte[] ProbeRequest = "2probe"u8.ToArray();
     private static readonly byte[] ProbeResponse = "3probe"u8.ToArray();
 
+    private const string MessageTooBig = "message too big";
+
     private readonly int _maxPayload = session.Server.Options.MaxPayload;
 
     /// <summary>Serves a session that was opened on this WebSocket.</summary>
     public async Task RunAsync()
     {
-        var writer = RunWriterAsync();
-        await RunReceiveLoopAsync(CancellationToken.None);
-        await writer;
+        var receive = RunReceiveLoopAsync(CancellationToken.None);
+        await RunWriterAsync();
+
+        // The writer ends once the session closed and the close frame went out: give the client a moment to
+        // answer it, then drop the connection. All of this stays inside the request, before the socket is disposed.
+        if (await Task.WhenAny(receive, Task.Delay(CloseGrace, session.Server.Time)) != receive)
+        {
+            socket.Abort();
+        }
+
+        await receive;
     }
 
     /// <summary>Serves the upgrade of a polling session: probe, upgrade packet, then the session itself.</summary>
@@ -95,8 +105,7 @@ internal sealed partial class WebSocketTransport(WebSocket socket, EngineSession
                         {
                             if (count >= _maxPayload)
                             {
-                                reason = "message too big";
-                                await CloseSocketAsync(WebSocketCloseStatus.MessageTooBig, "message too big");
+                                reason = MessageTooBig;
                                 return;
                             }
 
@@ -118,8 +127,7 @@ internal sealed partial class WebSocketTransport(WebSocket socket, EngineSession
 
                     if (count > _maxPayload)
                     {
-                        reason = "message too big";
-                        await CloseSocketAsync(WebSocketCloseStatus.MessageTooBig, "message too big");
+                        reason = MessageTooBig;
                         return;
                     }
 
@@ -192,7 +200,8 @@ internal sealed partial class WebSocketTransport(WebSocket socket, EngineSession
             }
 
             // The session closed: close the socket properly so the client sees a clean close and reconnects.
-            await CloseSocketAsync(WebSocketCloseStatus.NormalClosure, session.CloseReason ?? "closed");
+            var reason = session.CloseReason ?? "closed";
+            await CloseSocketAsync(reason == MessageTooBig ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.NormalClosure, reason);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
@@ -215,11 +224,7 @@ internal sealed partial class WebSocketTransport(WebSocket socket, EngineSession
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
             socket.Abort();
-            return;
         }
-
-        // Give the client a moment to answer the close, then drop the connection.
-        _ = Task.Delay(CloseGrace).ContinueWith(_ => socket.Abort(), TaskScheduler.Default);
     }
 
     private static partial class Log
