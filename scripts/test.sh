@@ -16,6 +16,13 @@ if [ ! -d tests/interop/node_modules/sio4 ] || [ ! -d bench/reference/node_modul
   bash tests/interop/install-deps.sh
 fi
 
+if ! command -v redis-server >/dev/null 2>&1; then
+  log "installing redis-server"
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi
+fi
+command -v redis-server >/dev/null || { echo "redis-server is required (apt-get install redis-server)"; exit 1; }
+
 # --- .NET tests ----------------------------------------------------------------------------
 log "building"
 dotnet build Signaling.sln -c "$config" -nologo -clp:ErrorsOnly
