@@ -246,6 +246,10 @@ internal sealed partial class PushDispatcher : IPushDispatcher, IDisposable
             };
             job.Completion.TrySetResult(outcomes);
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            job.Abandon("ShuttingDown", _time.GetUtcNow());
+        }
         catch (Exception ex)
         {
             Log.JobFailed(_logger, job.InvitationId, ex);

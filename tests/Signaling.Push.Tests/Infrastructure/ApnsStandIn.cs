@@ -95,6 +95,18 @@ public sealed class ApnsStandIn : StandInServer
         _requests.Enqueue(new ApnsRequestRecord(
             request.Protocol, deviceToken, headers, System.Text.Encoding.UTF8.GetString(payloadBytes), payloadBytes.Length, jwt, reply.Status, reply.Reason));
 
+        if (reply.Delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(reply.Delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
         context.Response.StatusCode = reply.Status;
         context.Response.Headers["apns-id"] = Guid.NewGuid().ToString();
         if (reply.RetryAfter is not null)

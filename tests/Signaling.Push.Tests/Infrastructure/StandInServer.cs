@@ -48,4 +48,4 @@ public abstract class StandInServer : IAsyncDisposable
 }
 
 /// <summary>A canned answer a stand-in gives instead of its normal one.</summary>
-public sealed record Reply(int Status, string? Reason = null, string? RetryAfter = null);
+public sealed record Reply(int Status, string? Reason = null, string? RetryAfter = null, TimeSpan Delay = default);
