@@ -2,14 +2,26 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddSignalingConfiguration();
 builder.AddSignalingObservability();
+builder.AddSignalingAuthentication();
+builder.AddSignalingRateLimiting();
+builder.Services.AddSignalingProblemDetails();
+builder.Services.AddSignalingApi();
+builder.Services.AddRooms();
 builder.Services.AddSignalingRealtime(builder.Configuration, builder.Environment);
 
 var app = builder.Build();
 
 app.UseSignalingRequestLogging();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
 app.UseWebSockets();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
 app.MapSignalingHealth();
 app.MapSignalingMetrics();
+app.MapSignalingApi();
+app.MapInvitations();
 app.MapSignalingRealtime();
 
 app.Run();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
 using Serilog;
 using Serilog.Events;
+using Serilog.Filters;
 using Serilog.Formatting.Compact;
 using Signaling.Server.Hosting;
 
@@ -22,7 +23,10 @@ public static class ObservabilityExtensions
         {
             logger.ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)
-                .Enrich.FromLogContext();
+                .Enrich.FromLogContext()
+
+                // Its "Request starting" lines carry query strings, where socket clients put tokens; our request log has paths only.
+                .Filter.ByExcluding(Matching.FromSource("Microsoft.AspNetCore.Hosting.Diagnostics"));
             if (json)
             {
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Signaling.Rooms.Invitations;
 using Signaling.Rooms.Relay;
+using Signaling.Server.Hubs;
 using Signaling.Server.Realtime;
 using Signaling.SocketIO;
 using Signaling.SocketIO.EngineIO;
@@ -31,6 +34,10 @@ public static class RealtimeExtensions
             }
         });
         services.AddRelay();
+        services.TryAddSingleton<UserConnections>();
+        services.TryAddSingleton<PendingInvitationNotifier>();
+        services.Replace(ServiceDescriptor.Singleton<IInvitationEventSink, RealtimeInvitationEventSink>());
+        services.AddSignalR();
         return services;
     }
 }
@@ -38,11 +45,15 @@ public static class RealtimeExtensions
 /// <summary>Maps the Socket.IO endpoint.</summary>
 public static class RealtimeEndpointExtensions
 {
-    /// <summary>Serves Socket.IO at <c>/socket.io</c> with the relay's <c>join</c>, <c>exchange</c> and <c>leave</c> events.</summary>
+    /// <summary>
+    /// Serves Socket.IO at <c>/socket.io</c> (relay events, invitation events for authenticated sockets) and the SignalR
+    /// hub at <c>/hubs/signaling</c>.
+    /// </summary>
     public static SocketIOServer MapSignalingRealtime(this WebApplication app)
     {
         var io = app.MapSocketIO("/socket.io");
-        SocketIORelayHandlers.Register(io.Of("/"), app.Services.GetRequiredService<RelayService>());
+        SocketIORelayHandlers.Register(io.Of("/"), app.Services);
+        app.MapHub<SignalingHub>("/hubs/signaling");
         return io;
     }
 }

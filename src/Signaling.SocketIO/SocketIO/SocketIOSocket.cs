@@ -42,6 +42,13 @@ public sealed class SocketIOSocket
     /// <summary>Per-socket values, set by middlewares and handlers.</summary>
     public IDictionary<string, object?> Items => _items ??= new Dictionary<string, object?>(StringComparer.Ordinal);
 
+    /// <summary>Reads an item without allocating the dictionary when there is none.</summary>
+    public bool TryGetItem(string key, out object? value)
+    {
+        value = null;
+        return _items is not null && _items.TryGetValue(key, out value);
+    }
+
     /// <summary>True until the socket disconnects.</summary>
     public bool Connected => Volatile.Read(ref _connected) == 1;
 
