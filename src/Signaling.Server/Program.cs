@@ -22,6 +22,7 @@ app.MapSignalingHealth();
 app.MapSignalingMetrics();
 app.MapSignalingApi();
 app.MapInvitations();
+app.MapDevices();
 app.MapSignalingRealtime();
 
 app.Run();

@@ -86,8 +86,9 @@ public static class InvitationEndpoints
     }
 
     /// <summary>The invitation, for its participants (and backends).</summary>
-    internal static async Task<Results<Ok<Invitation>, ProblemHttpResult>> GetAsync(
-        string invitationId, ClaimsPrincipal user, IInvitationService invitations, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<System.Text.Json.Nodes.JsonObject>, ProblemHttpResult>> GetAsync(
+        string invitationId, ClaimsPrincipal user, IInvitationService invitations, Signaling.Push.IPushLedger pushes,
+        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken)
     {
         var result = await invitations.GetAsync(invitationId, cancellationToken);
         if (!result.IsSuccess)
@@ -103,7 +104,10 @@ public static class InvitationEndpoints
             return ProblemResults.Problem(InvitationErrorCodes.InvitationNotFound, "No invitation with that id is visible to you.");
         }
 
-        return TypedResults.Ok(invitation);
+        // The invitation plus the outcome of every push it caused.
+        var body = System.Text.Json.JsonSerializer.SerializeToNode(invitation, json.Value.SerializerOptions)!.AsObject();
+        body["pushes"] = System.Text.Json.JsonSerializer.SerializeToNode(await pushes.GetOutcomesAsync(invitationId, cancellationToken), json.Value.SerializerOptions);
+        return TypedResults.Ok(body);
     }
 
     /// <summary>A user's invitations: <c>role=incoming|outgoing</c>, optional <c>state</c> (e.g. <c>pending</c>), newest first.</summary>

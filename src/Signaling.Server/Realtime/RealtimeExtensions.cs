@@ -36,6 +36,8 @@ public static class RealtimeExtensions
         services.AddRelay();
         services.TryAddSingleton<UserConnections>();
         services.TryAddSingleton<PendingInvitationNotifier>();
+        services.TryAddSingleton<InvitationPushBridge>();
+        services.AddPush();
         services.Replace(ServiceDescriptor.Singleton<IInvitationEventSink, RealtimeInvitationEventSink>());
         services.AddSignalR();
         return services;

@@ -8,7 +8,7 @@ namespace Signaling.Server.Realtime;
 /// Delivers invitation events to every live connection of the user concerned (Socket.IO and SignalR alike), and
 /// marks an invitation received once one of the invitee's connections got it.
 /// </summary>
-internal sealed partial class RealtimeInvitationEventSink(UserConnections connections, IServiceProvider services, ILogger<RealtimeInvitationEventSink> logger) : IInvitationEventSink
+internal sealed partial class RealtimeInvitationEventSink(UserConnections connections, InvitationPushBridge pushes, IServiceProvider services, ILogger<RealtimeInvitationEventSink> logger) : IInvitationEventSink
 {
     internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
@@ -20,10 +20,21 @@ internal sealed partial class RealtimeInvitationEventSink(UserConnections connec
     {
         var delivered = Deliver(invitationEvent);
         Log.Published(logger, invitationEvent.Name, invitationEvent.InvitationId, invitationEvent.Version, delivered);
+
+        // Resolved lazily: the service publishes through this sink.
+        var invitations = services.GetRequiredService<IInvitationService>();
         if (delivered > 0 && invitationEvent.Name == InvitationEventNames.IncomingInvitationReceived)
         {
-            var invitations = services.GetRequiredService<IInvitationService>();
             await invitations.MarkReceivedAsync(invitationEvent.InvitationId, invitationEvent.Recipient, CancellationToken.None);
+        }
+
+        try
+        {
+            await pushes.OnEventAsync(invitationEvent, invitations);
+        }
+        catch (Exception ex)
+        {
+            Log.PushFailed(logger, invitationEvent.InvitationId, ex);
         }
     }
 
@@ -51,6 +62,9 @@ internal sealed partial class RealtimeInvitationEventSink(UserConnections connec
 
     private static partial class Log
     {
+        [LoggerMessage(201, LogLevel.Error, "Queuing pushes for invitation {InvitationId} failed")]
+        public static partial void PushFailed(ILogger logger, string invitationId, Exception exception);
+
         [LoggerMessage(200, LogLevel.Debug, "Invitation event {Name} for {InvitationId} v{Version} delivered to {Count} connections")]
         public static partial void Published(ILogger logger, string name, string invitationId, long version, int count);
     }
