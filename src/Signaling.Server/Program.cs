@@ -8,10 +8,13 @@ builder.Services.AddSignalingProblemDetails();
 builder.Services.AddSignalingApi();
 builder.Services.AddRooms();
 builder.Services.AddSignalingRealtime(builder.Configuration, builder.Environment);
+builder.Services.AddSignalingIceServers();
+builder.Services.AddSignalingWebDemo(builder.Configuration, builder.Environment);
 
 var app = builder.Build();
 
 app.UseSignalingRequestLogging();
+app.UseSignalingWebDemo();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseWebSockets();
@@ -23,6 +26,7 @@ app.MapSignalingMetrics();
 app.MapSignalingApi();
 app.MapInvitations();
 app.MapDevices();
+app.MapIceServers();
 app.MapSignalingRealtime();
 
 app.Run();
