@@ -23,6 +23,20 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 command -v redis-server >/dev/null || { echo "redis-server is required (apt-get install redis-server)"; exit 1; }
 
+# --- deployment files ----------------------------------------------------------------------
+log "docker-compose.yml and Dockerfile"
+if ! command -v docker-compose >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq docker-compose >/dev/null; fi
+fi
+docker-compose -f docker-compose.yml config -q
+docker-compose -f docker-compose.yml --profile cluster config --services | sort | tr '\n' ' ' | grep -q "lb node1 node2 redis server" \
+  || { echo "docker-compose.yml: expected services lb node1 node2 redis server"; exit 1; }
+publish='dotnet publish src/Signaling.Server -c Release -o'
+grep -qF "$publish" Dockerfile && grep -qF "$publish" README.md \
+  || { echo "Dockerfile and README must build with: $publish"; exit 1; }
+echo "compose and Dockerfile checks passed"
+
 # --- .NET tests ----------------------------------------------------------------------------
 log "building"
 dotnet build Signaling.sln -c "$config" -nologo -clp:ErrorsOnly
