@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Signaling.Rooms.Presence;
 using Signaling.Rooms.Relay;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -15,6 +16,7 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton<LocalRelayBus>();
         services.TryAddSingleton<IRelayBus>(sp => sp.GetRequiredService<LocalRelayBus>());
         services.TryAddSingleton<RelayService>();
+        services.TryAddSingleton<IUserPresence, InMemoryUserPresence>();
         return services;
     }
 }

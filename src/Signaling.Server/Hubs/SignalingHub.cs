@@ -11,7 +11,7 @@ namespace Signaling.Server.Hubs;
 /// SignalR at <c>/hubs/signaling</c>: the relay (<c>Join</c>, <c>Exchange</c>, <c>Leave</c>, same rules and the same
 /// <c>exchange</c>/<c>leave</c> events as Socket.IO, in the same rooms) and invitation events for authenticated users.
 /// </summary>
-public sealed class SignalingHub(RelayService relay, UserConnections users, IOptions<AuthOptions> auth, IHubContext<SignalingHub> hubContext, ILogger<SignalingHub> logger) : Hub
+public sealed class SignalingHub(RelayService relay, UserSessions users, IOptions<AuthOptions> auth, IHubContext<SignalingHub> hubContext, ILogger<SignalingHub> logger) : Hub
 {
     /// <inheritdoc />
     public override async Task OnConnectedAsync()
@@ -28,19 +28,17 @@ public sealed class SignalingHub(RelayService relay, UserConnections users, IOpt
         if (userId is not null)
         {
             var deviceId = Context.GetHttpContext()?.Request.Query["deviceId"].ToString();
-            var connection = new UserConnection(userId, string.IsNullOrEmpty(deviceId) ? null : deviceId, peer);
-            Context.Items["user"] = connection;
-            users.Add(connection);
-            await Context.GetHttpContext()!.RequestServices.GetRequiredService<PendingInvitationNotifier>().NotifyAsync(connection);
+            Context.Items["user"] = userId;
+            await users.ConnectedAsync(userId, Context.ConnectionId, string.IsNullOrEmpty(deviceId) || deviceId.Length > 256 ? null : deviceId);
         }
     }
 
     /// <inheritdoc />
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        if (Context.Items.TryGetValue("user", out var value) && value is UserConnection connection)
+        if (Context.Items.TryGetValue("user", out var value) && value is string userId)
         {
-            users.Remove(connection.UserId, Context.ConnectionId);
+            await users.DisconnectedAsync(userId, Context.ConnectionId);
         }
 
         await relay.DisconnectAsync(Context.ConnectionId);

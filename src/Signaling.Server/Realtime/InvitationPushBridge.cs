@@ -1,6 +1,7 @@
 using Signaling.Push;
 using Signaling.Push.Devices;
 using Signaling.Rooms.Invitations;
+using Signaling.Rooms.Presence;
 
 namespace Signaling.Server.Realtime;
 
@@ -9,14 +10,14 @@ namespace Signaling.Server.Realtime;
 /// connection gets one ring push (VoIP on iOS, FCM data on Android); on cancel, timeout and answered elsewhere, the
 /// devices that were rung get a cancel (never a VoIP push). Pushes are queued, never awaited by the request.
 /// </summary>
-internal sealed partial class InvitationPushBridge(IDeviceStore devices, IPushDispatcher dispatcher, UserConnections connections, ILogger<InvitationPushBridge> logger)
+internal sealed partial class InvitationPushBridge(IDeviceStore devices, IPushDispatcher dispatcher, ILogger<InvitationPushBridge> logger)
 {
-    public async Task OnEventAsync(InvitationEvent e, IInvitationService invitations)
+    public async Task OnEventAsync(InvitationEvent e, IReadOnlyList<PresenceEntry> connections, IInvitationService invitations)
     {
         switch (e.Name)
         {
             case InvitationEventNames.IncomingInvitationReceived:
-                var online = connections.OnlineDevices(e.Recipient);
+                var online = connections.Where(c => c.DeviceId is not null).Select(c => c.DeviceId!).ToHashSet(StringComparer.Ordinal);
                 var offline = (await devices.GetForUserAsync(e.Recipient)).Where(d => !online.Contains(d.DeviceId)).ToArray();
                 if (offline.Length > 0 && !dispatcher.QueueRing(new RingRequest
                 {

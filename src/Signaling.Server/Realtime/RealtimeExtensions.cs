@@ -34,8 +34,7 @@ public static class RealtimeExtensions
             }
         });
         services.AddRelay();
-        services.TryAddSingleton<UserConnections>();
-        services.TryAddSingleton<PendingInvitationNotifier>();
+        services.TryAddSingleton<UserSessions>();
         services.TryAddSingleton<InvitationPushBridge>();
         services.AddPush();
         services.Replace(ServiceDescriptor.Singleton<IInvitationEventSink, RealtimeInvitationEventSink>());

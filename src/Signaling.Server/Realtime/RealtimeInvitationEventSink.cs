@@ -1,14 +1,17 @@
 using System.Text.Json;
 using Signaling.Rooms.Invitations;
+using Signaling.Rooms.Presence;
 using Signaling.Rooms.Relay;
 
 namespace Signaling.Server.Realtime;
 
 /// <summary>
-/// Delivers invitation events to every live connection of the user concerned (Socket.IO and SignalR alike), and
-/// marks an invitation received once one of the invitee's connections got it.
+/// Delivers invitation events to every live connection of the user concerned, on any node (Socket.IO and SignalR
+/// alike, through the relay bus), marks an invitation received once one of the invitee's connections got it, and
+/// hands the event to the push bridge for offline devices.
 /// </summary>
-internal sealed partial class RealtimeInvitationEventSink(UserConnections connections, InvitationPushBridge pushes, IServiceProvider services, ILogger<RealtimeInvitationEventSink> logger) : IInvitationEventSink
+internal sealed partial class RealtimeInvitationEventSink(
+    IUserPresence presence, IRelayBus bus, InvitationPushBridge pushes, IServiceProvider services, ILogger<RealtimeInvitationEventSink> logger) : IInvitationEventSink
 {
     internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
@@ -18,7 +21,8 @@ internal sealed partial class RealtimeInvitationEventSink(UserConnections connec
 
     public async Task PublishAsync(InvitationEvent invitationEvent, CancellationToken cancellationToken = default)
     {
-        var delivered = Deliver(invitationEvent);
+        var connections = await presence.GetAsync(invitationEvent.Recipient, CancellationToken.None);
+        var delivered = await DeliverAsync(invitationEvent, connections.Where(c => invitationEvent.ExceptDeviceId is null || c.DeviceId != invitationEvent.ExceptDeviceId));
         Log.Published(logger, invitationEvent.Name, invitationEvent.InvitationId, invitationEvent.Version, delivered);
 
         // Resolved lazily: the service publishes through this sink.
@@ -30,7 +34,7 @@ internal sealed partial class RealtimeInvitationEventSink(UserConnections connec
 
         try
         {
-            await pushes.OnEventAsync(invitationEvent, invitations);
+            await pushes.OnEventAsync(invitationEvent, connections, invitations);
         }
         catch (Exception ex)
         {
@@ -38,20 +42,15 @@ internal sealed partial class RealtimeInvitationEventSink(UserConnections connec
         }
     }
 
-    /// <summary>Sends the event to the recipient's connections; returns how many got it.</summary>
-    public int Deliver(InvitationEvent invitationEvent)
+    /// <summary>Sends the event to the given connections; returns how many a node holds.</summary>
+    public async Task<int> DeliverAsync(InvitationEvent invitationEvent, IEnumerable<PresenceEntry> targets)
     {
-        var targets = connections.Get(invitationEvent.Recipient, invitationEvent.ExceptDeviceId);
-        if (targets.Count == 0)
-        {
-            return 0;
-        }
-
-        var message = new RelayMessage(invitationEvent.Name, JsonSerializer.SerializeToUtf8Bytes(invitationEvent, JsonOptions));
+        RelayMessage? message = null;
         var delivered = 0;
         foreach (var target in targets)
         {
-            if (target.Peer.Deliver(message))
+            message ??= new RelayMessage(invitationEvent.Name, JsonSerializer.SerializeToUtf8Bytes(invitationEvent, JsonOptions));
+            if (await bus.SendAsync(target.PeerId, message.Value))
             {
                 delivered++;
             }
@@ -62,31 +61,34 @@ internal sealed partial class RealtimeInvitationEventSink(UserConnections connec
 
     private static partial class Log
     {
-        [LoggerMessage(201, LogLevel.Error, "Queuing pushes for invitation {InvitationId} failed")]
-        public static partial void PushFailed(ILogger logger, string invitationId, Exception exception);
-
         [LoggerMessage(200, LogLevel.Debug, "Invitation event {Name} for {InvitationId} v{Version} delivered to {Count} connections")]
         public static partial void Published(ILogger logger, string name, string invitationId, long version, int count);
+
+        [LoggerMessage(201, LogLevel.Error, "Queuing pushes for invitation {InvitationId} failed")]
+        public static partial void PushFailed(ILogger logger, string invitationId, Exception exception);
     }
 }
 
-/// <summary>On connect, an authenticated user is told at once about invitations still ringing for them.</summary>
-internal sealed class PendingInvitationNotifier(IInvitationService invitations)
+/// <summary>Registers authenticated connections and tells a new one at once about invitations still ringing for it.</summary>
+public sealed class UserSessions(IUserPresence presence, IInvitationService invitations, IServiceProvider services)
 {
-    public async Task NotifyAsync(UserConnection connection, CancellationToken cancellationToken = default)
+    /// <summary>A user's connection arrived: record it, then deliver what is ringing for them.</summary>
+    public async Task ConnectedAsync(string userId, string peerId, string? deviceId, CancellationToken cancellationToken = default)
     {
-        var pending = await invitations.ListForUserAsync(connection.UserId, InvitationRole.Incoming, InvitationStateFilter.Pending, cancellationToken);
+        await presence.AddAsync(userId, peerId, deviceId, cancellationToken);
+        var sink = (RealtimeInvitationEventSink)services.GetRequiredService<IInvitationEventSink>();
+        var pending = await invitations.ListForUserAsync(userId, InvitationRole.Incoming, InvitationStateFilter.Pending, cancellationToken);
         foreach (var invitation in pending)
         {
             var e = new InvitationEvent
             {
-                Recipient = connection.UserId,
+                Recipient = userId,
                 Name = InvitationEventNames.IncomingInvitationReceived,
                 InvitationId = invitation.InvitationId,
                 Version = invitation.Version,
                 State = invitation.State,
                 Inviter = invitation.Inviter,
-                Invitee = connection.UserId,
+                Invitee = userId,
                 Invitees = [.. invitation.Invitees.Select(i => i.UserId)],
                 Timeout = invitation.Timeout,
                 CreateTime = invitation.CreateTime,
@@ -95,11 +97,13 @@ internal sealed class PendingInvitationNotifier(IInvitationService invitations)
                 RoomId = invitation.RoomId,
                 PushConfig = invitation.PushConfig,
             };
-            var message = new Signaling.Rooms.Relay.RelayMessage(e.Name, JsonSerializer.SerializeToUtf8Bytes(e, RealtimeInvitationEventSink.JsonOptions));
-            if (connection.Peer.Deliver(message))
+            if (await sink.DeliverAsync(e, [new PresenceEntry(peerId, deviceId)]) > 0)
             {
-                await invitations.MarkReceivedAsync(invitation.InvitationId, connection.UserId, cancellationToken);
+                await invitations.MarkReceivedAsync(invitation.InvitationId, userId, cancellationToken);
             }
         }
     }
+
+    /// <summary>A user's connection went away.</summary>
+    public ValueTask DisconnectedAsync(string userId, string peerId) => presence.RemoveAsync(userId, peerId);
 }

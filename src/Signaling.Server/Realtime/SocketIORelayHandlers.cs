@@ -16,8 +16,7 @@ internal static class SocketIORelayHandlers
     public static void Register(SocketIONamespace nsp, IServiceProvider services)
     {
         var relay = services.GetRequiredService<RelayService>();
-        var users = services.GetRequiredService<UserConnections>();
-        var pending = services.GetRequiredService<PendingInvitationNotifier>();
+        var users = services.GetRequiredService<UserSessions>();
         var validator = services.GetRequiredService<SocketTokenValidator>();
         var auth = services.GetRequiredService<IOptions<AuthOptions>>().Value;
         var developmentUsers = services.GetRequiredService<DevelopmentUsers>().Enabled;
@@ -31,9 +30,7 @@ internal static class SocketIORelayHandlers
             if (socket.TryGetItem(UserIdItem, out var user) && user is string userId)
             {
                 socket.TryGetItem(DeviceIdItem, out var device);
-                var connection = new UserConnection(userId, device as string, peer);
-                users.Add(connection);
-                await pending.NotifyAsync(connection);
+                await users.ConnectedAsync(userId, socket.Id, device as string);
             }
         });
 
@@ -41,7 +38,7 @@ internal static class SocketIORelayHandlers
         {
             if (socket.TryGetItem(UserIdItem, out var user) && user is string userId)
             {
-                users.Remove(userId, socket.Id);
+                await users.DisconnectedAsync(userId, socket.Id);
             }
 
             await relay.DisconnectAsync(socket.Id);
