@@ -107,6 +107,17 @@ public static class AuthenticationExtensions
 
                     return Task.CompletedTask;
                 },
+
+                // A user token names its user: without sub it would be authenticated yet act as nobody (GET answered 404, not 401).
+                OnTokenValidated = context =>
+                {
+                    if (context.Principal?.FindFirst(SignalingClaims.UserId) is null)
+                    {
+                        context.Fail("The token has no 'sub' claim.");
+                    }
+
+                    return Task.CompletedTask;
+                },
             };
         }
     }

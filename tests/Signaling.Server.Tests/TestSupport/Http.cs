@@ -49,7 +49,9 @@ public static class Http
     {
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WithTimeout();
         Assert.True(response.StatusCode == status, $"Expected {(int)status} {status}, got {(int)response.StatusCode} {response.StatusCode}: {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+        return response.Content.Headers.ContentType?.MediaType?.EndsWith("json", StringComparison.Ordinal) == true
+            ? JsonDocument.Parse(text).RootElement.Clone()
+            : default;
     }
 
     /// <summary>

@@ -40,6 +40,12 @@ public class SignalingFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>
+    /// When false (the default), disposal ignores the ObjectDisposedException that the Engine.IO endpoints throw when
+    /// the host disposes them twice (a known bug, demonstrated by HostLifetimeTests), so that it does not fail every test.
+    /// </summary>
+    public bool StrictDispose { get; init; }
+
     /// <summary>Everything the host logged (Serilog events and, if any reach it, Microsoft.Extensions.Logging ones).</summary>
     public LogCapture Logs { get; } = new();
 
@@ -110,6 +116,19 @@ public class SignalingFactory : WebApplicationFactory<Program>
         var client = Anonymous();
         client.DefaultRequestHeaders.Add("X-User-Id", userId);
         return client;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await base.DisposeAsync();
+        }
+        catch (ObjectDisposedException e) when (!StrictDispose && e.StackTrace?.Contains("EngineIOServer.DisposeAsync", StringComparison.Ordinal) == true)
+        {
+        }
+
+        GC.SuppressFinalize(this);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
