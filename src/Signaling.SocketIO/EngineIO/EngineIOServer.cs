@@ -14,10 +14,14 @@ namespace Signaling.SocketIO.EngineIO;
 /// </summary>
 public sealed partial class EngineIOServer : IAsyncDisposable
 {
+    private static readonly TimeSpan MinHeartbeatDelay = TimeSpan.FromMilliseconds(1);
+
     private readonly ConcurrentDictionary<string, EngineSession> _sessions = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _heartbeat;
     private int _accepting = 1;
+    private long _heartbeatWakeAt;
+    private TaskCompletionSource? _heartbeatWake;
 
     /// <summary>Creates an endpoint.</summary>
     public EngineIOServer(EngineIOOptions options, IEngineSessionHandler handler, TimeProvider time, EngineIOMetrics metrics, ILogger logger)
@@ -49,6 +53,10 @@ public sealed partial class EngineIOServer : IAsyncDisposable
 
     /// <summary>Finds an open session.</summary>
     public bool TryGetSession(string sid, out EngineSession session) => _sessions.TryGetValue(sid, out session!);
+
+    /// <summary>Finds an open session, first closing it if a heartbeat or connect deadline has passed.</summary>
+    internal bool TryGetLiveSession(string sid, out EngineSession session)
+        => _sessions.TryGetValue(sid, out session!) && !session.IsClosed && !session.CloseIfExpired(Time.GetTimestamp());
 
     internal long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Time.TimestampFrequency);
 
@@ -125,29 +133,49 @@ public sealed partial class EngineIOServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>Makes the heartbeat loop run by <paramref name="due"/> if it would otherwise sleep past it.</summary>
+    internal void WakeHeartbeatBy(long due)
+    {
+        if (due < Volatile.Read(ref _heartbeatWakeAt))
+        {
+            Volatile.Read(ref _heartbeatWake)?.TrySetResult();
+        }
+    }
+
     private async Task RunHeartbeatAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
 
-        // One timer for every session; its period is a fraction of the shortest deadline it enforces.
+        // One loop for every session. Each round sleeps until the earliest deadline of any session (at most a
+        // fraction of the shortest interval, for sessions opened meanwhile), so pings go out on time: lateness
+        // would add up over a connection's life, and a client pinged three times at 300 ms intervals must still
+        // fit a 1 s connect timeout. Requests also check deadlines, so expiry never waits for this loop.
         var shortest = TimeSpan.FromTicks(Math.Min(Math.Min(Options.PingInterval.Ticks, Options.PingTimeout.Ticks), Options.UpgradeTimeout.Ticks));
-        var period = TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 5, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
-        using var timer = new PeriodicTimer(period, Time);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
+        var period = ToTicks(TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 5, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks)));
+        while (!cancellationToken.IsCancellationRequested)
         {
+            var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _heartbeatWake, wake);
             var now = Time.GetTimestamp();
+            var next = now + period;
             foreach (var session in _sessions.Values)
             {
                 try
                 {
-                    session.Tick(now);
+                    next = Math.Min(next, session.Tick(now));
                 }
                 catch (Exception ex)
                 {
                     Log.HandlerFailed(Logger, session.Id, ex);
                 }
             }
+
+            Volatile.Write(ref _heartbeatWakeAt, next);
+            var delay = TimeSpan.FromSeconds((next - Time.GetTimestamp()) / (double)Time.TimestampFrequency);
+            await Task.WhenAny(wake.Task, Task.Delay(delay > MinHeartbeatDelay ? delay : MinHeartbeatDelay, Time, cancellationToken));
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private static string NewSessionId()

@@ -49,9 +49,11 @@ public sealed partial class EngineSession
     private int _postInProgress;
     private int _pollInProgress;
     private long _lastPingReceived;
-    private long _pingSentAt;
     private long _nextPingAt;
+    private long _pongDeadline;
+    private int _pongDeadlineRefreshed;
     private long _upgradeDeadline;
+    private TaskCompletionSource? _upgradeSettled;
     private long _confirmDeadline;
 
     internal EngineSession(EngineIOServer server, string id, int protocol, EngineTransportKind transport, bool supportsBinary, EngineHandshake handshake)
@@ -129,13 +131,20 @@ public sealed partial class EngineSession
     /// (Socket.IO's connect timeout: an Engine.IO session that never joins a namespace).
     /// </summary>
     public void RequireConfirmationWithin(TimeSpan timeout)
-        => Volatile.Write(ref _confirmDeadline, _server.Time.GetTimestamp() + _server.ToTicks(timeout));
+    {
+        var deadline = _server.Time.GetTimestamp() + _server.ToTicks(timeout);
+        Volatile.Write(ref _confirmDeadline, deadline);
+        _server.WakeHeartbeatBy(deadline);
+    }
 
     /// <summary>Cancels the deadline set by <see cref="RequireConfirmationWithin"/>.</summary>
     public void Confirm() => Volatile.Write(ref _confirmDeadline, 0);
 
     /// <summary>Closes the session: the transport is closed and the handler told once.</summary>
-    public void Close(string reason)
+    public void Close(string reason) => Close(reason, EnginePacketType.Close);
+
+    /// <summary>Closes the session; a pending poll is answered with <paramref name="lastPollPacket"/>.</summary>
+    private void Close(string reason, EnginePacketType lastPollPacket)
     {
         lock (_sync)
         {
@@ -146,12 +155,14 @@ public sealed partial class EngineSession
 
             _state = StateClosed;
             CloseReason = reason;
+            _upgradeSettled?.TrySetResult();
         }
 
-        // A pending poll is answered with the close packet; a WebSocket writer ends when the queue completes.
+        // A pending poll is answered with the close packet (a noop when the client itself closed, as Node does);
+        // a WebSocket writer ends when the queue completes.
         if (Transport == EngineTransportKind.Polling)
         {
-            _queue.Writer.TryWrite(new OutboundMessage(EngineFrame.Control(EnginePacketType.Close)));
+            _queue.Writer.TryWrite(new OutboundMessage(EngineFrame.Control(lastPollPacket)));
         }
 
         _queue.Writer.TryComplete();
@@ -159,7 +170,7 @@ public sealed partial class EngineSession
     }
 
     /// <summary>Handles one packet from the client, in order. Message data is valid only during the call.</summary>
-    internal async ValueTask<bool> ReceiveAsync(EnginePacket packet, bool overWebSocket)
+    internal async ValueTask<bool> ReceiveAsync(EnginePacket packet)
     {
         if (IsClosed)
         {
@@ -167,6 +178,11 @@ public sealed partial class EngineSession
         }
 
         _server.Metrics.PacketsIn(1);
+        if (Protocol == 4 && packet.Type != EnginePacketType.Pong)
+        {
+            RefreshPongDeadlineOnce();
+        }
+
         switch (packet.Type)
         {
             case EnginePacketType.Message:
@@ -177,8 +193,10 @@ public sealed partial class EngineSession
                 Send(packet.Data.IsEmpty ? EngineFrame.Control(EnginePacketType.Pong) : EngineFrame.Text(Prefix('3', packet.Data.Span)));
                 return true;
             case EnginePacketType.Pong when Protocol == 4:
-                Volatile.Write(ref _pingSentAt, 0);
+                // The next ping is due an interval after this pong; publish it before clearing the deadline so
+                // the heartbeat never sees "no ping outstanding" with the old due time.
                 Volatile.Write(ref _nextPingAt, _server.Time.GetTimestamp() + _server.ToTicks(_server.Options.PingInterval));
+                Volatile.Write(ref _pongDeadline, 0);
                 return true;
             case EnginePacketType.Ping:
             case EnginePacketType.Pong:
@@ -186,14 +204,9 @@ public sealed partial class EngineSession
                 Close("invalid heartbeat direction");
                 return false;
             case EnginePacketType.Close:
-                // Node honours a close packet over polling and ignores it over WebSocket, where clients close the socket itself.
-                if (!overWebSocket)
-                {
-                    Close("transport close");
-                    return false;
-                }
-
-                return true;
+                // The client closes the transport. A poll it left pending is released with a noop, not a close packet.
+                Close("transport close", EnginePacketType.Noop);
+                return false;
             case EnginePacketType.Noop:
                 return true;
             default:
@@ -209,6 +222,8 @@ public sealed partial class EngineSession
     internal bool TryBeginPoll() => Interlocked.Exchange(ref _pollInProgress, 1) == 0;
 
     internal void EndPoll() => Volatile.Write(ref _pollInProgress, 0);
+
+    internal bool IsPollPending => Volatile.Read(ref _pollInProgress) == 1;
 
     /// <summary>Takes what is queued for a polling response, or null when the session is no longer on polling.</summary>
     internal List<OutboundMessage>? DrainForPoll(int maxBytes)
@@ -250,6 +265,7 @@ public sealed partial class EngineSession
             }
 
             _state = StateUpgrading;
+            _upgradeSettled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Volatile.Write(ref _upgradeDeadline, _server.Time.GetTimestamp() + _server.ToTicks(_server.Options.UpgradeTimeout));
         }
 
@@ -270,6 +286,7 @@ public sealed partial class EngineSession
             _state = StateOpen;
             Volatile.Write(ref _upgradeDeadline, 0);
             Transport = EngineTransportKind.WebSocket;
+            _upgradeSettled?.TrySetResult();
         }
 
         _server.Metrics.Upgraded(Protocol);
@@ -284,23 +301,36 @@ public sealed partial class EngineSession
             {
                 _state = StateOpen;
                 Volatile.Write(ref _upgradeDeadline, 0);
+                _upgradeSettled?.TrySetResult();
             }
         }
     }
 
-    /// <summary>One heartbeat tick: pings, ping timeouts, upgrade and connect deadlines.</summary>
-    internal void Tick(long now)
+    /// <summary>Waits until an upgrade in progress completes or fails, the session closes, or <paramref name="timeout"/> passes.</summary>
+    internal async Task WaitForUpgradeAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (IsClosed)
+        Task settled;
+        lock (_sync)
         {
-            return;
+            if (_state != StateUpgrading || _upgradeSettled is null)
+            {
+                return;
+            }
+
+            settled = _upgradeSettled.Task;
         }
 
-        var confirmDeadline = Volatile.Read(ref _confirmDeadline);
-        if (confirmDeadline != 0 && now >= confirmDeadline)
+        await Task.WhenAny(settled, Task.Delay(timeout, _server.Time, cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>One heartbeat tick: pings, ping timeouts, upgrade and connect deadlines.</summary>
+    /// <returns>When the session next needs a tick.</returns>
+    internal long Tick(long now)
+    {
+        if (IsClosed || CloseIfExpired(now))
         {
-            Close("connect timeout");
-            return;
+            return long.MaxValue;
         }
 
         var upgradeDeadline = Volatile.Read(ref _upgradeDeadline);
@@ -310,28 +340,87 @@ public sealed partial class EngineSession
         }
 
         var options = _server.Options;
+        long next;
         if (Protocol == 3)
         {
-            if (now - Volatile.Read(ref _lastPingReceived) > _server.ToTicks(options.PingInterval + options.PingTimeout))
+            next = Volatile.Read(ref _lastPingReceived) + _server.ToTicks(options.PingInterval + options.PingTimeout) + 1;
+        }
+        else
+        {
+            if (Volatile.Read(ref _pongDeadline) == 0)
             {
-                Close("ping timeout");
+                var due = Volatile.Read(ref _nextPingAt);
+                if (now >= due)
+                {
+                    // The pong is due a timeout after the ping was due, not after this tick sent it, so the session
+                    // dies on time; a tick that ran very late still leaves the client a whole timeout.
+                    var timeout = _server.ToTicks(options.PingTimeout);
+                    var deadline = due + timeout > now ? due + timeout : now + timeout;
+                    if (Interlocked.CompareExchange(ref _pongDeadline, deadline, 0) == 0)
+                    {
+                        Volatile.Write(ref _pongDeadlineRefreshed, 0);
+                        Send(EngineFrame.Control(EnginePacketType.Ping));
+                    }
+                }
             }
 
-            return;
+            var pongDeadline = Volatile.Read(ref _pongDeadline);
+            next = pongDeadline != 0 ? pongDeadline : Volatile.Read(ref _nextPingAt);
         }
 
-        var pingSentAt = Volatile.Read(ref _pingSentAt);
-        if (pingSentAt != 0)
+        upgradeDeadline = Volatile.Read(ref _upgradeDeadline);
+        if (upgradeDeadline != 0)
         {
-            if (now - pingSentAt > _server.ToTicks(options.PingTimeout))
-            {
-                Close("ping timeout");
-            }
+            next = Math.Min(next, upgradeDeadline);
         }
-        else if (now >= Volatile.Read(ref _nextPingAt))
+
+        var confirmDeadline = Volatile.Read(ref _confirmDeadline);
+        return confirmDeadline != 0 ? Math.Min(next, confirmDeadline) : next;
+    }
+
+    /// <summary>
+    /// Closes the session when a heartbeat or connect deadline has passed. Requests call this before using a
+    /// session, so a deadline holds to the millisecond even between two heartbeat ticks.
+    /// </summary>
+    internal bool CloseIfExpired(long now)
+    {
+        var confirmDeadline = Volatile.Read(ref _confirmDeadline);
+        if (confirmDeadline != 0 && now >= confirmDeadline)
         {
-            Volatile.Write(ref _pingSentAt, now);
-            Send(EngineFrame.Control(EnginePacketType.Ping));
+            Close("connect timeout");
+            return true;
+        }
+
+        var options = _server.Options;
+        bool expired;
+        if (Protocol == 3)
+        {
+            expired = now - Volatile.Read(ref _lastPingReceived) > _server.ToTicks(options.PingInterval + options.PingTimeout);
+        }
+        else
+        {
+            // With no ping outstanding, a ping overdue by a whole timeout could not have been answered in time either.
+            var pongDeadline = Volatile.Read(ref _pongDeadline);
+            expired = pongDeadline != 0
+                ? now >= pongDeadline
+                : now >= Volatile.Read(ref _nextPingAt) + _server.ToTicks(options.PingTimeout);
+        }
+
+        if (expired)
+        {
+            Close("ping timeout");
+        }
+
+        return expired;
+    }
+
+    /// <summary>Any packet but a pong, while a pong is awaited, extends the wait once (as engine.io 6 does).</summary>
+    private void RefreshPongDeadlineOnce()
+    {
+        var deadline = Volatile.Read(ref _pongDeadline);
+        if (deadline != 0 && Interlocked.Exchange(ref _pongDeadlineRefreshed, 1) == 0)
+        {
+            Interlocked.CompareExchange(ref _pongDeadline, _server.Time.GetTimestamp() + _server.ToTicks(_server.Options.PingTimeout), deadline);
         }
     }
 

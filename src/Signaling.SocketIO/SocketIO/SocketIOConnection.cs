@@ -140,6 +140,24 @@ internal sealed partial class SocketIOConnection(SocketIOServer server, EngineSe
                 return;
             }
 
+            // Protocol v5 (socket.io 3+) treats a CONNECT to a connected namespace, or any other packet for a
+            // namespace the client has not joined, as a protocol error; socket.io 2 ignored such packets.
+            if (!IsLegacy && header.Type != SocketPacketType.ConnectError)
+            {
+                var connected = TryGetSocket(header.Namespace, out _);
+                if (connected && header.Type == SocketPacketType.Connect)
+                {
+                    Fail("namespace already connected");
+                    return;
+                }
+
+                if (!connected && header.Type != SocketPacketType.Connect)
+                {
+                    Fail("packet for a namespace not connected");
+                    return;
+                }
+            }
+
             switch (header.Type)
             {
                 case SocketPacketType.Connect:

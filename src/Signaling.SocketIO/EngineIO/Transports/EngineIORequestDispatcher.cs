@@ -114,7 +114,7 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
 
     private async Task ServeExistingAsync(HttpContext context, string sid, bool isWebSocket)
     {
-        if (!server.TryGetSession(sid, out var session))
+        if (!server.TryGetLiveSession(sid, out var session))
         {
             await WriteErrorAsync(context, EngineIOError.UnknownSid);
             return;
@@ -123,14 +123,19 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
         if (isWebSocket)
         {
             // A WebSocket with a sid is an upgrade of a polling session, offered once.
-            if (!context.WebSockets.IsWebSocketRequest || session.Transport != EngineTransportKind.Polling ||
-                session.IsUpgrading || !server.Options.AllowUpgrades)
+            if (!context.WebSockets.IsWebSocketRequest || !server.Options.AllowUpgrades)
             {
                 await WriteErrorAsync(context, EngineIOError.BadRequest);
                 return;
             }
 
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            if (session.Transport != EngineTransportKind.Polling || session.IsUpgrading)
+            {
+                await WebSocketTransport.RefuseAfterAcceptAsync(socket, server.Time);
+                return;
+            }
+
             await new WebSocketTransport(socket, session, logger).RunUpgradeAsync();
             return;
         }

@@ -8,6 +8,9 @@ namespace Signaling.SocketIO.EngineIO.Transports;
 /// <summary>HTTP long-polling: a GET waits for queued packets, a POST carries packets from the client.</summary>
 internal static class PollingTransport
 {
+    private static readonly TimeSpan ClientCloseWait = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan UpgradeNoopDelay = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Answers a poll with everything queued, waiting until something is.</summary>
     public static async Task PollAsync(HttpContext context, EngineSession session)
     {
@@ -22,9 +25,20 @@ internal static class PollingTransport
         try
         {
             var aborted = context.RequestAborted;
-            var messages = await session.Queue.WaitToReadAsync(aborted)
-                ? session.DrainForPoll(session.Server.Options.MaxPayload)
-                : [new OutboundMessage(EngineFrame.Control(EnginePacketType.Close))];
+            List<OutboundMessage>? messages = [new OutboundMessage(EngineFrame.Control(EnginePacketType.Close))];
+            if (await session.Queue.WaitToReadAsync(aborted))
+            {
+                if (session.IsUpgrading)
+                {
+                    // Node releases a poll during an upgrade with a noop within 100 ms. Waiting that long (not longer)
+                    // lets an upgrade the client is already finishing complete first: this poll then gets 400 like any
+                    // poll on an upgraded session, instead of a noop that races the WebSocket's upgrade packet.
+                    await session.WaitForUpgradeAsync(UpgradeNoopDelay, aborted);
+                }
+
+                messages = session.DrainForPoll(session.Server.Options.MaxPayload);
+            }
+
             if (messages is null)
             {
                 await EngineIORequestDispatcher.WriteErrorAsync(context, EngineIOError.BadRequest);
@@ -85,7 +99,12 @@ internal static class PollingTransport
 
             foreach (var packet in packets)
             {
-                if (!await session.ReceiveAsync(packet, overWebSocket: false))
+                if (packet.Type == EnginePacketType.Close)
+                {
+                    await WaitForPendingPollAsync(session, context.RequestAborted);
+                }
+
+                if (!await session.ReceiveAsync(packet))
                 {
                     break;
                 }
@@ -101,6 +120,21 @@ internal static class PollingTransport
         finally
         {
             session.EndPost();
+        }
+    }
+
+    /// <summary>
+    /// A client that closes while polling sends its GET just before the POST with the close packet, on another
+    /// connection, and expects that GET to be released with a noop. The POST may be served first: give the GET a
+    /// moment to arrive, or it would find the session gone (400).
+    /// </summary>
+    private static async Task WaitForPendingPollAsync(EngineSession session, CancellationToken cancellationToken)
+    {
+        var time = session.Server.Time;
+        var start = time.GetTimestamp();
+        while (!session.IsPollPending && !session.IsClosed && time.GetElapsedTime(start) < ClientCloseWait)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(5), time, cancellationToken);
         }
     }
 

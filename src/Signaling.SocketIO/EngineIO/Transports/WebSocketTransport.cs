@@ -140,7 +140,7 @@ internal sealed partial class WebSocketTransport(WebSocket socket, EngineSession
                         return;
                     }
 
-                    if (!await session.ReceiveAsync(packet, overWebSocket: true))
+                    if (!await session.ReceiveAsync(packet))
                     {
                         return;
                     }
@@ -180,6 +180,12 @@ internal sealed partial class WebSocketTransport(WebSocket socket, EngineSession
                 while (queue.TryRead(out var message))
                 {
                     var frame = message.Frame;
+                    if (!frame.IsBinary && frame.Type == EnginePacketType.Noop)
+                    {
+                        // Noops only release polls (the one queued when an upgrade began): never sent over WebSocket.
+                        continue;
+                    }
+
                     if (frame.IsBinary)
                     {
                         await socket.SendAsync(codec.EncodeBinaryFrame(frame.Payload), WebSocketMessageType.Binary, true, CancellationToken.None);
@@ -206,6 +212,23 @@ internal sealed partial class WebSocketTransport(WebSocket socket, EngineSession
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
             session.Close("transport error");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a WebSocket for a session that is already upgraded or upgrading: Node accepts it and closes it at
+    /// once, and clients treat that as a close; a 400 instead would surface as an error on the client.
+    /// </summary>
+    public static async Task RefuseAfterAcceptAsync(WebSocket socket, TimeProvider time)
+    {
+        using var grace = new CancellationTokenSource(CloseGrace, time);
+        try
+        {
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "session already upgraded", grace.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            socket.Abort();
         }
     }
 
