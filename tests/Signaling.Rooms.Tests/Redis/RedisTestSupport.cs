@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Signaling.Rooms.Relay;
+using Signaling.Rooms.Tests.TestSupport;
 using Signaling.TestKit;
 using StackExchange.Redis;
 
@@ -18,4 +20,33 @@ internal static class RedisTestConnections
 
     /// <summary>Keys of one test never meet another's: every test runs under its own prefix.</summary>
     public static string NewPrefix() => $"test:{Guid.NewGuid():N}:";
+}
+
+/// <summary>A connection that records what it is sent.</summary>
+internal sealed class RecordingPeer(string id) : IRelayPeer
+{
+    private readonly ConcurrentQueue<RelayMessage> _received = new();
+
+    public string Id { get; } = id;
+
+    public bool Closed { get; set; }
+
+    public IReadOnlyList<RelayMessage> Received => [.. _received];
+
+    public IReadOnlyList<string> Texts(string eventName) =>
+        Received.Where(m => m.Event == eventName).Select(m => System.Text.Encoding.UTF8.GetString(m.Argument.Span)).ToList();
+
+    public bool Deliver(in RelayMessage message)
+    {
+        if (Closed)
+        {
+            return false;
+        }
+
+        _received.Enqueue(message);
+        return true;
+    }
+
+    public Task WaitForAsync(Func<IReadOnlyList<RelayMessage>, bool> condition, string what) =>
+        TestTimeouts.WaitUntilAsync(() => condition(Received), $"{Id}: {what}");
 }
