@@ -20,6 +20,7 @@ public sealed partial class EngineIOServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _heartbeat;
     private int _accepting = 1;
+    private int _disposed;
     private long _heartbeatWakeAt;
     private TaskCompletionSource? _heartbeatWake;
 
@@ -121,6 +122,12 @@ public sealed partial class EngineIOServer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // The container disposes the endpoints twice (as a singleton and as the hosted service built from it).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         try
         {

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Signaling.SocketIO.EngineIO;
+using Signaling.SocketIO.SocketIO;
+using Signaling.SocketIO.SocketIO.Protocol;
+
+namespace Signaling.SocketIO.Tests.Infrastructure;
+
+/// <summary>
+/// A real Kestrel server on 127.0.0.1 and a free port with Socket.IO at <c>/socket.io</c> and these handlers on
+/// <c>/</c>: <c>echo</c> re-emits its arguments as <c>echo-back</c> (binary included), <c>ack</c> acknowledges
+/// with its arguments. Connected sockets and disconnect reasons are recorded for the tests.
+/// </summary>
+internal sealed class SocketIOTestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SocketIOTestServer(WebApplication app, SocketIOServer io, CapturingLoggerProvider logs, Uri baseAddress)
+    {
+        _app = app;
+        IO = io;
+        Logs = logs;
+        BaseAddress = baseAddress;
+    }
+
+    public SocketIOServer IO { get; }
+
+    public CapturingLoggerProvider Logs { get; }
+
+    /// <summary><c>http://127.0.0.1:port/</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    public Channel<SocketIOSocket> Connected { get; } = Channel.CreateUnbounded<SocketIOSocket>();
+
+    public Channel<(SocketIOSocket Socket, string Reason)> Disconnected { get; } = Channel.CreateUnbounded<(SocketIOSocket, string)>();
+
+    public EngineIOServer Engine => _app.Services.GetRequiredService<EngineIOEndpoints>().Servers[0];
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<SocketIOTestServer> StartAsync(
+        Action<EngineIOOptions>? engineIO = null,
+        Action<SocketIOOptions>? socketIO = null,
+        Action<SocketIOServer>? configure = null)
+    {
+        var logs = new CapturingLoggerProvider();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddSocketIO(socketIO, engineIO);
+
+        var app = builder.Build();
+        app.UseWebSockets();
+        var io = app.MapSocketIO("/socket.io");
+        SocketIOTestServer? server = null;
+        var root = io.Of("/");
+        root.OnConnection(socket =>
+        {
+            server!.Connected.Writer.TryWrite(socket);
+            return ValueTask.CompletedTask;
+        });
+        root.OnDisconnect((socket, reason) =>
+        {
+            server!.Disconnected.Writer.TryWrite((socket, reason));
+            return ValueTask.CompletedTask;
+        });
+        root.On("echo", (socket, e) =>
+        {
+            socket.SendPacket(SocketPacketWriter.RawEvent(socket.Namespace.Name, "echo-back", e.Arguments, e.Attachments, ackId: -1));
+            return ValueTask.CompletedTask;
+        });
+        root.On("ack", (socket, e) =>
+        {
+            e.AckRaw(e.Arguments, e.Attachments);
+            return ValueTask.CompletedTask;
+        });
+        configure?.Invoke(io);
+
+        await app.StartAsync(TestTimeouts.Token());
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        server = new SocketIOTestServer(app, io, logs, new Uri(address.TrimEnd('/') + "/"));
+        return server;
+    }
+
+    public HttpClient CreateHttpClient() => new() { BaseAddress = BaseAddress, Timeout = TestTimeouts.Default };
+
+    /// <summary>A raw Engine.IO client over HTTP long-polling.</summary>
+    public PollingClient Polling(int protocol = 4, string? extraQuery = null) => new(CreateHttpClient(), protocol, extraQuery);
+
+    /// <summary>Opens a raw Engine.IO WebSocket (and reads nothing yet).</summary>
+    public Task<WebSocketClient> WebSocketAsync(int protocol = 4, string? sid = null)
+        => WebSocketClient.ConnectAsync(new Uri(BaseAddress, $"socket.io/?EIO={protocol}&transport=websocket{(sid is null ? string.Empty : "&sid=" + sid)}"));
+
+    /// <summary>Opens an EIO4 WebSocket, reads the open packet and joins <c>/</c>.</summary>
+    public async Task<WebSocketClient> ConnectedWebSocketAsync()
+    {
+        var client = await WebSocketAsync();
+        Assert.StartsWith("0{", await client.ReceiveTextAsync());
+        await client.SendTextAsync("40");
+        Assert.StartsWith("40{\"sid\":", await client.ReceiveTextAnsweringPingsAsync());
+        return client;
+    }
+
+    /// <summary>The next socket that connected to <c>/</c>.</summary>
+    public async Task<SocketIOSocket> NextConnectedAsync() => await Connected.Reader.ReadAsync(TestTimeouts.Token());
+
+    public Task StopAsync() => _app.StopAsync(TestTimeouts.Token());
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _app.StopAsync(TestTimeouts.Token());
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}
