@@ -84,7 +84,7 @@ public sealed class RedisInvitationStore : IInvitationStore
 
             foreach (var invitee in invitation.Invitees)
             {
-                foreach (var existing in await LoadAllAsync(await db.SetMembersAsync(_keys.Outgoing(invitee)).ConfigureAwait(false)).ConfigureAwait(false))
+                foreach (var existing in await LoadAllAsync(await db.SetMembersAsync(_keys.Ringing(invitee)).ConfigureAwait(false)).ConfigureAwait(false))
                 {
                     if (InvitationRules.IsGlare(existing, invitation.Inviter, now))
                     {
@@ -110,6 +110,7 @@ public sealed class RedisInvitationStore : IInvitationStore
 
             write.Write("HSET", _keys.Invitation(id), "v", created.Version, "d", Serialize(created))
                 .Write("SADD", _keys.Outgoing(created.Inviter), id)
+                .Write("SADD", _keys.Ringing(created.Inviter), id)
                 .Write("ZADD", _keys.Due, RedisKeys.MicrosCeiling(created.Deadline), id);
             foreach (var entry in created.Invitees)
             {
@@ -171,6 +172,7 @@ public sealed class RedisInvitationStore : IInvitationStore
             if (next.State != InvitationState.Ringing)
             {
                 write.Write("ZREM", _keys.Due, invitationId)
+                    .Write("SREM", _keys.Ringing(next.Inviter), invitationId)
                     .Write("ZADD", _keys.Purge, RedisKeys.MicrosCeiling(PurgeTime(next)), invitationId);
             }
 
@@ -271,6 +273,7 @@ public sealed class RedisInvitationStore : IInvitationStore
             .Expect("HGET", _keys.Invitation(invitationId), invitation.Version, "v")
             .Write("DEL", _keys.Invitation(invitationId))
             .Write("SREM", _keys.Outgoing(invitation.Inviter), invitationId)
+            .Write("SREM", _keys.Ringing(invitation.Inviter), invitationId)
             .Write("ZREM", _keys.Busy(invitation.Inviter), invitationId)
             .Write("ZREM", _keys.Purge, invitationId)
             .Write("ZREM", _keys.Due, invitationId);

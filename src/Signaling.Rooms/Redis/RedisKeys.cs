@@ -54,6 +54,8 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Incoming(string userId) => Prefix + "invitations:in:" + userId;
 
+    public RedisKey Ringing(string userId) => Prefix + "invitations:ringing:" + userId;
+
     public RedisKey UserCounter(string userId) => Prefix + "invitations:user:" + userId;
 
     public RedisKey Busy(string userId) => Prefix + "invitations:busy:" + userId;
