@@ -6,7 +6,7 @@ builder.AddSignalingAuthentication();
 builder.AddSignalingRateLimiting();
 builder.Services.AddSignalingProblemDetails();
 builder.Services.AddSignalingApi();
-builder.Services.AddRooms();
+builder.Services.AddSignalingState(builder.Configuration);
 builder.Services.AddSignalingRealtime(builder.Configuration, builder.Environment);
 builder.Services.AddSignalingIceServers();
 builder.Services.AddSignalingWebDemo(builder.Configuration, builder.Environment);
@@ -15,7 +15,7 @@ var app = builder.Build();
 
 app.UseSignalingRequestLogging();
 app.UseSignalingWebDemo();
-app.UseExceptionHandler();
+app.UseSignalingExceptionHandler();
 app.UseStatusCodePages();
 app.UseWebSockets();
 app.UseAuthentication();

@@ -33,8 +33,41 @@ public static class ProblemDetailsExtensions
                 problem.Detail = "A valid user token (Authorization: Bearer) or API key (X-Api-Key) is required.";
             }
         });
+        // Unreadable bodies throw (in every environment) so the handler below can say precisely what was wrong.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<StateStoreUnavailableHandler>();
         return services;
+    }
+
+    /// <summary>Exception handling: problem details, and no error log for the expected kinds (bad requests, store outages).</summary>
+    public static WebApplication UseSignalingExceptionHandler(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// Redis unreachable or timing out: 503 with <c>Retry-After</c>. The request may not have been applied; retried sends
+    /// are safe with an <c>Idempotency-Key</c>, and every transition is atomic, so nothing is applied twice.
+    /// </summary>
+    private sealed class StateStoreUnavailableHandler : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+        {
+            if (exception is not (StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException))
+            {
+                return false;
+            }
+
+            httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            httpContext.Response.Headers.RetryAfter = "2";
+            await ProblemResults.Problem("unavailable", "The state store is unavailable; retry shortly.").ExecuteAsync(httpContext);
+            return true;
+        }
     }
 
     /// <summary>Turns unreadable bodies (malformed JSON, wrong types) into 400 <c>invalid_parameter</c>.</summary>

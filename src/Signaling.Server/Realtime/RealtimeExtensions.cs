@@ -36,7 +36,6 @@ public static class RealtimeExtensions
         services.AddRelay();
         services.TryAddSingleton<UserSessions>();
         services.TryAddSingleton<InvitationPushBridge>();
-        services.AddPush();
         services.Replace(ServiceDescriptor.Singleton<IInvitationEventSink, RealtimeInvitationEventSink>());
         services.AddSignalR();
         return services;
