@@ -69,12 +69,26 @@ public static class InvitationEndpoints
         return actor.Problem ?? ToResult(await invitations.CancelAsync(invitationId, actor.UserId!, body?.Invitees, body?.ExtendedData, cancellationToken));
     }
 
-    /// <summary>An invitee accepts; of concurrent accepts exactly one wins.</summary>
-    internal static async Task<Results<Ok<Invitation>, ProblemHttpResult>> AcceptAsync(
-        string invitationId, AcceptInvitationBody? body, ClaimsPrincipal user, IInvitationService invitations, CancellationToken cancellationToken)
+    /// <summary>An invitee accepts; of concurrent accepts exactly one wins. The answer is the invitation plus the invitee's <c>iceServers</c>.</summary>
+    internal static async Task<Results<Ok<System.Text.Json.Nodes.JsonObject>, ProblemHttpResult>> AcceptAsync(
+        string invitationId, AcceptInvitationBody? body, ClaimsPrincipal user, IInvitationService invitations, Signaling.Server.Ice.IceServerProvider ice,
+        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken)
     {
         var actor = ActingUser(user, body?.Invitee, "invitee");
-        return actor.Problem ?? ToResult(await invitations.AcceptAsync(invitationId, actor.UserId!, body?.DeviceId, body?.ExtendedData, cancellationToken));
+        if (actor.Problem is { } problem)
+        {
+            return problem;
+        }
+
+        var result = await invitations.AcceptAsync(invitationId, actor.UserId!, body?.DeviceId, body?.ExtendedData, cancellationToken);
+        if (!result.IsSuccess)
+        {
+            return ProblemResults.From(result.Error!);
+        }
+
+        var answer = System.Text.Json.JsonSerializer.SerializeToNode(result.Value!, json.Value.SerializerOptions)!.AsObject();
+        answer["iceServers"] = System.Text.Json.JsonSerializer.SerializeToNode(ice.GetFor(actor.UserId!).IceServers, json.Value.SerializerOptions);
+        return TypedResults.Ok(answer);
     }
 
     /// <summary>An invitee refuses with a reason (<c>decline</c>, <c>busy</c> or your own).</summary>
