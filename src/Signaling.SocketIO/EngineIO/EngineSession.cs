@@ -225,6 +225,8 @@ public sealed partial class EngineSession
 
     internal bool IsPollPending => Volatile.Read(ref _pollInProgress) == 1;
 
+    internal bool IsPostInProgress => Volatile.Read(ref _postInProgress) == 1;
+
     /// <summary>Takes what is queued for a polling response, or null when the session is no longer on polling.</summary>
     internal List<OutboundMessage>? DrainForPoll(int maxBytes)
     {

@@ -7,10 +7,11 @@ namespace Signaling.SocketIO.Tests.EngineIO;
 /// <summary>Heartbeats over real sockets with short intervals: EIO4 pings from the server, EIO3 from the client.</summary>
 public class EngineSessionHeartbeatTests
 {
+    // Short enough to keep the tests quick, long enough that a busy test machine answers pings in time.
     private static Task<SocketIOTestServer> StartAsync() => SocketIOTestServer.StartAsync(engineIO: o =>
     {
-        o.PingInterval = TimeSpan.FromMilliseconds(100);
-        o.PingTimeout = TimeSpan.FromMilliseconds(100);
+        o.PingInterval = TimeSpan.FromMilliseconds(200);
+        o.PingTimeout = TimeSpan.FromMilliseconds(400);
     });
 
     [Fact]

@@ -101,35 +101,32 @@ internal sealed partial class WebSocketTransport(WebSocket socket, EngineSession
                     ValueWebSocketReceiveResult result;
                     do
                     {
-                        if (count == buffer.Length)
+                        // Reads at most one byte past the limit, checked after every fragment: a message that never
+                        // ends must not be buffered (or waited for) beyond maxPayload.
+                        var limit = Math.Min(buffer.Length, _maxPayload + 1);
+                        if (count == limit)
                         {
-                            if (count >= _maxPayload)
-                            {
-                                reason = MessageTooBig;
-                                return;
-                            }
-
                             var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _maxPayload + 1));
                             buffer.AsSpan(0, count).CopyTo(larger);
                             ArrayPool<byte>.Shared.Return(buffer);
                             buffer = larger;
+                            limit = Math.Min(buffer.Length, _maxPayload + 1);
                         }
 
-                        result = await socket.ReceiveAsync(buffer.AsMemory(count), cancellationToken);
+                        result = await socket.ReceiveAsync(buffer.AsMemory(count, limit - count), cancellationToken);
                         if (result.MessageType == WebSocketMessageType.Close)
                         {
                             return;
                         }
 
                         count += result.Count;
+                        if (count > _maxPayload)
+                        {
+                            reason = MessageTooBig;
+                            return;
+                        }
                     }
                     while (!result.EndOfMessage);
-
-                    if (count > _maxPayload)
-                    {
-                        reason = MessageTooBig;
-                        return;
-                    }
 
                     var isBinary = result.MessageType == WebSocketMessageType.Binary;
                     if (!session.Codec.TryDecodeFrame(buffer.AsMemory(0, count), isBinary, out var packet, out var error))
