@@ -68,16 +68,23 @@ if grep -E "Unhandled|\bFTL\b|\bERR\b" "$server_log" >/dev/null; then
   interop_status=1
 fi
 
+# --- a real WebRTC call in headless Chromium ----------------------------------------------
+log "end-to-end: web call page in Chromium"
+e2e_status=0
+bash tests/e2e/run.sh 2>&1 | tee "$results/e2e.log" || e2e_status=$?
+
 # --- summary -------------------------------------------------------------------------------
 dotnet_passed=$(grep -Eo 'Passed: +[0-9]+' "$results/dotnet.log" | awk '{s+=$2} END {print s+0}')
 dotnet_failed=$(grep -Eo 'Failed: +[0-9]+' "$results/dotnet.log" | awk '{s+=$2} END {print s+0}')
 interop_passed=$(grep -Eo '^# pass [0-9]+' "$results/interop.log" | awk '{s+=$3} END {print s+0}')
 interop_failed=$(grep -Eo '^# fail [0-9]+' "$results/interop.log" | awk '{s+=$3} END {print s+0}')
-passed=$((dotnet_passed + interop_passed))
-failed=$((dotnet_failed + interop_failed))
+e2e_passed=$(grep -Eo '^# pass [0-9]+' "$results/e2e.log" | awk '{s+=$3} END {print s+0}')
+e2e_failed=$(grep -Eo '^# fail [0-9]+' "$results/e2e.log" | awk '{s+=$3} END {print s+0}')
+passed=$((dotnet_passed + interop_passed + e2e_passed))
+failed=$((dotnet_failed + interop_failed + e2e_failed))
 echo
-echo "dotnet: $dotnet_passed passed, $dotnet_failed failed; interop: $interop_passed passed, $interop_failed failed"
+echo "dotnet: $dotnet_passed passed, $dotnet_failed failed; interop: $interop_passed passed, $interop_failed failed; e2e: $e2e_passed passed, $e2e_failed failed"
 echo "$passed passed, $failed failed"
-if [ "$dotnet_status" -ne 0 ] || [ "$interop_status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+if [ "$dotnet_status" -ne 0 ] || [ "$interop_status" -ne 0 ] || [ "$e2e_status" -ne 0 ] || [ "$e2e_passed" -eq 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1
 fi

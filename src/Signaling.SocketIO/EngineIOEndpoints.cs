@@ -11,6 +11,7 @@ namespace Signaling.SocketIO;
 public sealed class EngineIOEndpoints(ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
     private readonly List<EngineIOServer> _servers = [];
+    private int _disposed;
 
     /// <summary>How long shutdown waits for sessions to close. Default 5 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -48,6 +49,12 @@ public sealed class EngineIOEndpoints(ILoggerFactory loggerFactory) : IHostedSer
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Registered both as a singleton and as a hosted service: the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         foreach (var server in Servers)
         {
             await server.DisposeAsync();
