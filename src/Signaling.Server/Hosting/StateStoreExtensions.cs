@@ -14,14 +14,14 @@ public static class StateStoreExtensions
     public static IServiceCollection AddSignalingState(this IServiceCollection services, IConfiguration configuration)
     {
         var rooms = services.AddRooms();
-        services.AddPush();
+        var push = services.AddPush();
         if (string.IsNullOrWhiteSpace(configuration["Redis:Configuration"]))
         {
             return services;
         }
 
         rooms.UseRedis();
-        // push.UsePushRedis(); (devices and push outcomes in Redis: lands with the Redis push stores)
+        push.UsePushRedis();
         services.RemoveAll<IUserPresence>();
         services.AddSingleton<RedisUserPresence>();
         services.AddSingleton<IUserPresence>(sp => sp.GetRequiredService<RedisUserPresence>());
