@@ -97,9 +97,10 @@ internal sealed partial class WebSocketTransport(WebSocket socket, EngineSession
                 var buffer = ArrayPool<byte>.Shared.Rent(4096);
                 try
                 {
+                    // The zero-byte read consumed an empty message whole (EndOfMessage set): it is decoded like any other.
                     var count = 0;
-                    ValueWebSocketReceiveResult result;
-                    do
+                    var result = peek;
+                    while (!result.EndOfMessage)
                     {
                         // Reads at most one byte past the limit, checked after every fragment: a message that never
                         // ends must not be buffered (or waited for) beyond maxPayload.
@@ -126,7 +127,6 @@ internal sealed partial class WebSocketTransport(WebSocket socket, EngineSession
                             return;
                         }
                     }
-                    while (!result.EndOfMessage);
 
                     var isBinary = result.MessageType == WebSocketMessageType.Binary;
                     if (!session.Codec.TryDecodeFrame(buffer.AsMemory(0, count), isBinary, out var packet, out var error))
