@@ -8,9 +8,25 @@ namespace Signaling.SocketIO;
 /// Every Engine.IO endpoint the app mapped. On shutdown it stops handshakes, closes every session (clients
 /// see a transport close and reconnect elsewhere) and waits a bounded time for them to go.
 /// </summary>
-public sealed class EngineIOEndpoints(ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+public sealed class EngineIOEndpoints : IHostedService, IAsyncDisposable
 {
     private readonly List<EngineIOServer> _servers = [];
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly IHostApplicationLifetime? _lifetime;
+    private CancellationTokenRegistration _stopping;
+
+    /// <summary>Creates the registry.</summary>
+    public EngineIOEndpoints(ILoggerFactory loggerFactory)
+    {
+        _loggerFactory = loggerFactory;
+    }
+
+    /// <summary>Creates the registry; sessions are closed as soon as the application starts stopping.</summary>
+    public EngineIOEndpoints(ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
+        : this(loggerFactory)
+    {
+        _lifetime = lifetime;
+    }
     private int _disposed;
 
     /// <summary>How long shutdown waits for sessions to close. Default 5 s.</summary>
@@ -30,7 +46,7 @@ public sealed class EngineIOEndpoints(ILoggerFactory loggerFactory) : IHostedSer
 
     internal EngineIOServer Create(EngineIOOptions options, IEngineSessionHandler handler, TimeProvider time, EngineIOMetrics metrics)
     {
-        var server = new EngineIOServer(options, handler, time, metrics, loggerFactory.CreateLogger<EngineIOServer>());
+        var server = new EngineIOServer(options, handler, time, metrics, _loggerFactory.CreateLogger<EngineIOServer>());
         lock (_servers)
         {
             _servers.Add(server);
@@ -40,7 +56,24 @@ public sealed class EngineIOEndpoints(ILoggerFactory loggerFactory) : IHostedSer
     }
 
     /// <inheritdoc />
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The web server stops before hosted services do (it was registered after them) and waits for running
+        // requests, which for open sessions never end by themselves: close the sessions when stopping begins so
+        // clients get a proper close and the server's drain finishes at once.
+        if (_lifetime is not null)
+        {
+            _stopping = _lifetime.ApplicationStopping.Register(static state =>
+            {
+                foreach (var server in ((EngineIOEndpoints)state!).Servers)
+                {
+                    server.BeginShutdown();
+                }
+            }, this);
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken)
@@ -49,6 +82,7 @@ public sealed class EngineIOEndpoints(ILoggerFactory loggerFactory) : IHostedSer
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await _stopping.DisposeAsync();
         // Registered both as a singleton and as a hosted service: the container may dispose it twice.
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {

@@ -103,14 +103,20 @@ public sealed partial class EngineIOServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops accepting handshakes, closes every session and waits up to <paramref name="timeout"/> for them to go.</summary>
-    public async Task ShutdownAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <summary>Stops accepting handshakes and closes every session: clients get their close frame or close packet.</summary>
+    public void BeginShutdown()
     {
         Volatile.Write(ref _accepting, 0);
         foreach (var session in _sessions.Values)
         {
             session.Close("server shutting down");
         }
+    }
+
+    /// <summary>Stops accepting handshakes, closes every session and waits up to <paramref name="timeout"/> for them to go.</summary>
+    public async Task ShutdownAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        BeginShutdown();
 
         var deadline = Stopwatch.StartNew();
         while (!_sessions.IsEmpty && deadline.Elapsed < timeout && !cancellationToken.IsCancellationRequested)

@@ -45,6 +45,7 @@ public sealed partial class EngineSession
     private readonly Channel<OutboundMessage> _queue;
     private readonly EngineIOServer _server;
     private readonly Lock _sync = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state;
     private int _postInProgress;
     private int _pollInProgress;
@@ -102,6 +103,9 @@ public sealed partial class EngineSession
     internal EnginePayloadCodec Codec { get; }
 
     internal ChannelReader<OutboundMessage> Queue => _queue.Reader;
+
+    /// <summary>Completes when the session closes.</summary>
+    internal Task Closed => _closed.Task;
 
     internal EngineIOServer Server => _server;
 
@@ -166,6 +170,7 @@ public sealed partial class EngineSession
         }
 
         _queue.Writer.TryComplete();
+        _closed.TrySetResult();
         _server.OnSessionClosed(this, reason);
     }
 

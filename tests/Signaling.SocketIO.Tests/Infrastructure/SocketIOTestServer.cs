@@ -21,9 +21,10 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private SocketIOTestServer(WebApplication app, SocketIOServer io, CapturingLoggerProvider logs, Uri baseAddress)
+    private SocketIOTestServer(WebApplication app, SocketIOServer io, CapturingLoggerProvider logs, Uri baseAddress, Channel<string> requestsCompleted)
     {
         _app = app;
+        RequestsCompleted = requestsCompleted;
         IO = io;
         Logs = logs;
         BaseAddress = baseAddress;
@@ -37,6 +38,9 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     public Channel<SocketIOSocket> Connected { get; } = Channel.CreateUnbounded<SocketIOSocket>();
+
+    /// <summary>The query string of every request that ended (a WebSocket request ends when its connection does).</summary>
+    public Channel<string> RequestsCompleted { get; }
 
     public Channel<(SocketIOSocket Socket, string Reason)> Disconnected { get; } = Channel.CreateUnbounded<(SocketIOSocket, string)>();
 
@@ -58,6 +62,18 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
         builder.Services.AddSocketIO(socketIO, engineIO);
 
         var app = builder.Build();
+        var completed = Channel.CreateUnbounded<string>();
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                completed.Writer.TryWrite(context.Request.QueryString.Value ?? string.Empty);
+            }
+        });
         app.UseWebSockets();
         var io = app.MapSocketIO("/socket.io");
         SocketIOTestServer? server = null;
@@ -86,7 +102,7 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
 
         await app.StartAsync(TestTimeouts.Token());
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        server = new SocketIOTestServer(app, io, logs, new Uri(address.TrimEnd('/') + "/"));
+        server = new SocketIOTestServer(app, io, logs, new Uri(address.TrimEnd('/') + "/"), completed);
         return server;
     }
 

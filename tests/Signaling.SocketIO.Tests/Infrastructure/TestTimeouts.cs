@@ -17,5 +17,15 @@ internal static class TestTimeouts
 
     public static Task Limit(this Task task, TimeSpan? timeout = null) => task.WaitAsync(timeout ?? Default, TestContext.Current.CancellationToken);
 
+    /// <summary>Polls <paramref name="condition"/> until it holds, within the time limit.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var token = Token();
+        while (!condition())
+        {
+            await Task.Delay(5, token);
+        }
+    }
+
     public static Task<T> Limit<T>(this ValueTask<T> task, TimeSpan? timeout = null) => task.AsTask().Limit(timeout);
 }

@@ -22,12 +22,24 @@ internal sealed partial class WebSocketTransport(WebSocket socket, EngineSession
     /// <summary>Serves a session that was opened on this WebSocket.</summary>
     public async Task RunAsync()
     {
+        var time = session.Server.Time;
         var receive = RunReceiveLoopAsync(CancellationToken.None);
-        await RunWriterAsync();
+        var writer = RunWriterAsync();
 
-        // The writer ends once the session closed and the close frame went out: give the client a moment to
-        // answer it, then drop the connection. All of this stays inside the request, before the socket is disposed.
-        if (await Task.WhenAny(receive, Task.Delay(CloseGrace, session.Server.Time)) != receive)
+        // Once the session is closed the writer flushes what is queued and sends the close frame. A client that
+        // stopped reading would block it in SendAsync forever (TCP keeps probing a zero window), so it gets a
+        // grace period and then the connection is dropped.
+        await Task.WhenAny(writer, session.Closed);
+        if (await Task.WhenAny(writer, Task.Delay(CloseGrace, time)) != writer)
+        {
+            socket.Abort();
+        }
+
+        await writer;
+
+        // Give the client a moment to answer the close frame, then drop the connection. All of this stays inside
+        // the request, before the socket is disposed.
+        if (await Task.WhenAny(receive, Task.Delay(CloseGrace, time)) != receive)
         {
             socket.Abort();
         }

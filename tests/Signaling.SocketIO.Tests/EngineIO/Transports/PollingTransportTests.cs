@@ -12,7 +12,7 @@ public class PollingTransportTests
         using var client = server.Polling();
         await client.ConnectAsync();
         var first = client.GetAsync();
-        await WaitUntilAsync(() => server.Engine.TryGetSession(client.Sid!, out var s) && s.IsPollPending);
+        await TestTimeouts.WaitUntilAsync(() => server.Engine.TryGetSession(client.Sid!, out var s) && s.IsPollPending);
 
         var (secondStatus, _) = await client.GetAsync();
 
@@ -30,7 +30,7 @@ public class PollingTransportTests
         await client.ConnectAsync();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var slowPost = client.PostAsync(new SlowContent("42[\"echo\",\"slow\"]"u8.ToArray(), release.Task));
-        await WaitUntilAsync(() => server.Engine.TryGetSession(client.Sid!, out var s) && s.IsPostInProgress);
+        await TestTimeouts.WaitUntilAsync(() => server.Engine.TryGetSession(client.Sid!, out var s) && s.IsPostInProgress);
 
         var (secondStatus, _) = await client.PostAsync("42[\"echo\",\"second\"]");
         release.SetResult();
@@ -48,7 +48,7 @@ public class PollingTransportTests
         using var client = server.Polling();
         await client.ConnectAsync();
         var poll = client.GetAsync();
-        await WaitUntilAsync(() => server.Engine.TryGetSession(client.Sid!, out var s) && s.IsPollPending);
+        await TestTimeouts.WaitUntilAsync(() => server.Engine.TryGetSession(client.Sid!, out var s) && s.IsPollPending);
 
         Assert.Equal((HttpStatusCode.OK, "ok"), await client.PostAsync("1"));
 
@@ -72,15 +72,6 @@ public class PollingTransportTests
         Assert.Equal(
             (HttpStatusCode.OK, "42[\"a\",1]\u001e42[\"b\",\"é\"]\u001e451-[\"c\",{\"_placeholder\":true,\"num\":0}]\u001ebAQID"),
             await client.GetAsync());
-    }
-
-    internal static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var token = TestTimeouts.Token();
-        while (!condition())
-        {
-            await Task.Delay(5, token);
-        }
     }
 
     /// <summary>A request body that sends its first byte, then waits before sending the rest.</summary>
