@@ -47,26 +47,46 @@ dotnet test Signaling.sln -c "$config" --no-build -nologo \
   --logger "trx" --results-directory "$results" 2>&1 | tee "$results/dotnet.log" || dotnet_status=$?
 
 # --- interop with the real socket.io clients -----------------------------------------------
-log "interop: socket.io-client 1.x, 2.x, 4.x against a live server"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-server_log="$results/interop-server.log"
-ASPNETCORE_ENVIRONMENT=Production dotnet "artifacts/bin/Signaling.Server/${config,,}/Signaling.Server.dll" \
-  --urls "http://127.0.0.1:$port" >"$server_log" 2>&1 &
-server_pid=$!
-trap 'kill $server_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+
+# Runs tests/interop against a fresh server; extra environment (e.g. Redis) comes as arguments.
+run_interop() {
+  local name="$1"; shift
+  local port server_log server_pid status=0
+  port=$(free_port)
+  server_log="$results/interop-$name-server.log"
+  env ASPNETCORE_ENVIRONMENT=Production Auth__ApiKeys__0="interop-$RANDOM$RANDOM" "$@" \
+    dotnet "artifacts/bin/Signaling.Server/${config,,}/Signaling.Server.dll" --urls "http://127.0.0.1:$port" >"$server_log" 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+  for _ in $(seq 1 150); do
+    curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  (cd tests/interop && SIGNALING_URL="http://127.0.0.1:$port" node --test --test-concurrency=1 test/seed.test.js test/mixed.test.js) \
+    2>&1 | tee "$results/interop-$name.log" || status=$?
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  if grep -E "Unhandled|\bFTL\b|\bERR\b" "$server_log" >/dev/null; then
+    echo "the server logged errors during the $name interop run:"; grep -E -A5 "Unhandled|FTL|ERR" "$server_log" | head -40
+    status=1
+  fi
+  return $status
+}
+
+log "interop: socket.io-client 1.x, 2.x, 4.x against a live server (state in memory)"
 interop_status=0
-(cd tests/interop && SIGNALING_URL="http://127.0.0.1:$port" node --test --test-concurrency=1 test/seed.test.js test/mixed.test.js) \
-  2>&1 | tee "$results/interop.log" || interop_status=$?
-kill $server_pid 2>/dev/null || true
-wait $server_pid 2>/dev/null || true
-if grep -E "Unhandled|\bFTL\b|\bERR\b" "$server_log" >/dev/null; then
-  echo "the server logged errors during the interop run:"; grep -E "Unhandled|FTL|ERR" "$server_log" | head -20
-  interop_status=1
-fi
+run_interop memory || interop_status=$?
+
+log "interop: the same against a server with its state in Redis"
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$results/redis.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+run_interop redis Redis__Configuration="127.0.0.1:$redis_port" || interop_status=$?
+cat "$results"/interop-memory.log "$results"/interop-redis.log > "$results/interop.log"
 
 # --- a real WebRTC call in headless Chromium ----------------------------------------------
 log "end-to-end: web call page in Chromium"
