@@ -14,6 +14,7 @@ public sealed class EngineIOEndpoints : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly IHostApplicationLifetime? _lifetime;
     private CancellationTokenRegistration _stopping;
+    private int _disposed;
 
     /// <summary>Creates the registry.</summary>
     public EngineIOEndpoints(ILoggerFactory loggerFactory)
@@ -27,7 +28,6 @@ public sealed class EngineIOEndpoints : IHostedService, IAsyncDisposable
     {
         _lifetime = lifetime;
     }
-    private int _disposed;
 
     /// <summary>How long shutdown waits for sessions to close. Default 5 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -82,13 +82,13 @@ public sealed class EngineIOEndpoints : IHostedService, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _stopping.DisposeAsync();
         // Registered both as a singleton and as a hosted service: the container may dispose it twice.
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
 
+        await _stopping.DisposeAsync();
         foreach (var server in Servers)
         {
             await server.DisposeAsync();
