@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Signaling.Rooms.Invitations;
+using Signaling.Rooms.Redis;
 using Signaling.Rooms.Relay;
 using Signaling.Server.Hubs;
 using Signaling.Server.Realtime;
@@ -37,6 +38,9 @@ public static class RealtimeExtensions
         services.TryAddSingleton<UserSessions>();
         services.TryAddSingleton<InvitationPushBridge>();
         services.Replace(ServiceDescriptor.Singleton<IInvitationEventSink, RealtimeInvitationEventSink>());
+
+        // With Redis: sockets evicted while this node was presumed dead are closed so that their clients rejoin.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeFailureHandler, EvictedSocketCloser>());
         services.AddSignalR();
         return services;
     }
