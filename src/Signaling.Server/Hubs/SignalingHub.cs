@@ -11,7 +11,7 @@ namespace Signaling.Server.Hubs;
 /// SignalR at <c>/hubs/signaling</c>: the relay (<c>Join</c>, <c>Exchange</c>, <c>Leave</c>, same rules and the same
 /// <c>exchange</c>/<c>leave</c> events as Socket.IO, in the same rooms) and invitation events for authenticated users.
 /// </summary>
-public sealed class SignalingHub(RelayService relay, UserSessions users, IOptions<AuthOptions> auth, IHubContext<SignalingHub> hubContext, ILogger<SignalingHub> logger) : Hub
+public sealed class SignalingHub(RelayService relay, UserSessions users, HubConnections connections, IOptions<AuthOptions> auth, IHubContext<SignalingHub> hubContext, ILogger<SignalingHub> logger) : Hub
 {
     /// <inheritdoc />
     public override async Task OnConnectedAsync()
@@ -23,6 +23,7 @@ public sealed class SignalingHub(RelayService relay, UserSessions users, IOption
             return;
         }
 
+        connections.Add(Context);
         var peer = new SignalRRelayPeer(Context.ConnectionId, hubContext, logger);
         await relay.ConnectAsync(peer);
         if (userId is not null)
@@ -36,6 +37,7 @@ public sealed class SignalingHub(RelayService relay, UserSessions users, IOption
     /// <inheritdoc />
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
+        connections.Remove(Context.ConnectionId);
         if (Context.Items.TryGetValue("user", out var value) && value is string userId)
         {
             await users.DisconnectedAsync(userId, Context.ConnectionId);

@@ -9,21 +9,26 @@ namespace Signaling.Server.Realtime;
 /// not rung. Closing their Engine.IO sessions makes the clients reconnect and join again. A transport close, not a
 /// Socket.IO DISCONNECT packet: socket.io-client does not reconnect after an "io server disconnect".
 /// </summary>
-internal sealed partial class EvictedSocketCloser(SocketIOServer io, ILogger<EvictedSocketCloser> logger) : INodeFailureHandler
+internal sealed partial class EvictedSocketCloser(SocketIOServer io, Hubs.HubConnections hubConnections, ILogger<EvictedSocketCloser> logger) : INodeFailureHandler
 {
     public Task OnNodeFailedAsync(NodeFailure failure, CancellationToken cancellationToken)
     {
-        if (!failure.IsThisNode || !io.TryGetNamespace("/", out var nsp))
+        if (!failure.IsThisNode)
         {
             return Task.CompletedTask;
         }
 
+        io.TryGetNamespace("/", out var nsp);
         var closed = 0;
         foreach (var peerId in failure.PeerIds)
         {
-            if (nsp.TryGetSocket(peerId, out var socket))
+            if (nsp is not null && nsp.TryGetSocket(peerId, out var socket))
             {
                 socket.Session.Close("evicted: this node was presumed dead");
+                closed++;
+            }
+            else if (hubConnections.Abort(peerId))
+            {
                 closed++;
             }
         }
@@ -34,7 +39,7 @@ internal sealed partial class EvictedSocketCloser(SocketIOServer io, ILogger<Evi
 
     private static partial class Log
     {
-        [LoggerMessage(220, LogLevel.Warning, "Closed {Count} Socket.IO connection(s) of the {Evicted} evicted while this node was presumed dead, so that their clients rejoin")]
+        [LoggerMessage(220, LogLevel.Warning, "Closed {Count} Socket.IO/SignalR connection(s) of the {Evicted} evicted while this node was presumed dead, so that their clients rejoin")]
         public static partial void Closed(ILogger logger, int count, int evicted);
     }
 }

@@ -36,6 +36,7 @@ public static class RealtimeExtensions
         });
         services.AddRelay();
         services.TryAddSingleton<UserSessions>();
+        services.TryAddSingleton<HubConnections>();
         services.TryAddSingleton<InvitationPushBridge>();
         services.Replace(ServiceDescriptor.Singleton<IInvitationEventSink, RealtimeInvitationEventSink>());
 
