@@ -7,7 +7,7 @@ namespace Signaling.Server.Tests.Hosting;
 public sealed class HostLifetimeTests
 {
     /// <summary>
-    /// Fails today: AddSocketIO registers EngineIOEndpoints as a singleton and again as a hosted service through a
+    /// Failed at commit 413bec9: AddSocketIO registers EngineIOEndpoints as a singleton and again as a hosted service through a
     /// factory, so the container disposes it twice and the second EngineIOServer.DisposeAsync calls CancelAsync on its
     /// disposed CancellationTokenSource (ObjectDisposedException on every shutdown).
     /// </summary>
