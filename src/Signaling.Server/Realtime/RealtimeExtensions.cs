@@ -58,7 +58,10 @@ public static class RealtimeEndpointExtensions
     {
         var io = app.MapSocketIO("/socket.io");
         SocketIORelayHandlers.Register(io.Of("/"), app.Services);
-        app.MapHub<SignalingHub>("/hubs/signaling");
+
+        // Anonymous connections may use the relay, but a token that fails validation is refused (401), as on Socket.IO.
+        app.MapHub<SignalingHub>("/hubs/signaling").RequireAuthorization(policy => policy.RequireAssertion(context =>
+            context.User.Identity?.IsAuthenticated == true || context.Resource is not HttpContext http || !(http.Request.Query.ContainsKey("access_token") || http.Request.Headers.Authorization.Count > 0)));
         return io;
     }
 }

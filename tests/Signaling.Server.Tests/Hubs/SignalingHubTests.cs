@@ -131,8 +131,8 @@ public sealed class SignalingHubTests(KestrelFactory factory) : IClassFixture<Ke
     }
 
     /// <summary>
-    /// Fails today: the hub allows anonymous connections (for the relay), so a connection whose token fails validation
-    /// silently becomes anonymous and never gets invitation events, while Socket.IO refuses a bad token.
+    /// The hub allows anonymous connections (for the relay); before the hub's authorization policy, a connection whose
+    /// token failed validation silently became anonymous and never got invitation events, while Socket.IO refuses it.
     /// </summary>
     [Theory]
     [InlineData("expired")]
