@@ -9,9 +9,11 @@ using Signaling.Push.Payloads;
 namespace Signaling.Push.Dispatch;
 
 /// <summary>
-/// The <see cref="IPushDispatcher"/>: a bounded queue drained by <see cref="PushDispatcherService"/>. Jobs of one
-/// invitation run in order (a cancel waits for the ring before it, and stops that ring's pending retries); jobs of
-/// different invitations run concurrently, with at most <see cref="PushOptions.MaxConcurrency"/> HTTP requests in flight.
+/// The <see cref="IPushDispatcher"/>: a bounded queue drained by <see cref="PushDispatcherService"/>. A cancel waits for
+/// every job of its invitation queued before it (and stops those rings' pending retries), and rings wait for the cancels
+/// before them; rings of one invitation (one job per invitee) run concurrently, so that one invitee's slow or throttled
+/// device does not hold up the others' rings. Jobs of different invitations run concurrently, with at most
+/// <see cref="PushOptions.MaxConcurrency"/> HTTP requests in flight.
 /// </summary>
 internal sealed partial class PushDispatcher : IPushDispatcher, IDisposable
 {
@@ -90,6 +92,12 @@ internal sealed partial class PushDispatcher : IPushDispatcher, IDisposable
     /// <summary>Stops taking jobs and lets queued and running ones finish until <paramref name="cancellationToken"/> fires.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host can be stopped after it was disposed (test hosts do both); nothing is left to stop then.
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
         _queue.Writer.TryComplete();
         try
         {
@@ -214,13 +222,19 @@ internal sealed partial class PushDispatcher : IPushDispatcher, IDisposable
                 _lanes.Add(job.InvitationId, lane);
             }
 
-            previous = lane.Tail;
-            lane.Tail = done.Task;
             lane.Jobs++;
             if (job is CancelJob)
             {
+                previous = lane.Rings.Count == 0 ? lane.Barrier : Task.WhenAll([.. lane.Rings, lane.Barrier]);
+                lane.Barrier = done.Task;
+                lane.Rings.Clear();
                 lane.Cancelled = true;
                 abortRings = lane.RingAbort;
+            }
+            else
+            {
+                previous = lane.Barrier;
+                lane.Rings.Add(done.Task);
             }
 
             _running.Add(done.Task);
@@ -621,7 +635,11 @@ internal sealed partial class PushDispatcher : IPushDispatcher, IDisposable
     /// <summary>The jobs of one invitation: their order, and the switch that stops its rings.</summary>
     private sealed class Lane
     {
-        public Task Tail { get; set; } = Task.CompletedTask;
+        /// <summary>Done when the last cancel, and everything queued before it, is done; where a new job starts.</summary>
+        public Task Barrier { get; set; } = Task.CompletedTask;
+
+        /// <summary>Rings queued since the last cancel, which the next cancel waits for (their tasks never fault).</summary>
+        public List<Task> Rings { get; } = [];
 
         public int Jobs { get; set; }
 

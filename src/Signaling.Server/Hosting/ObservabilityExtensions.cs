@@ -46,6 +46,8 @@ public static class ObservabilityExtensions
     {
         app.UseSerilogRequestLogging(options =>
         {
+            // This host's logger, not the static Log.Logger (which belongs to whichever host was built last).
+            options.Logger = app.Services.GetService<Serilog.ILogger>();
             options.GetLevel = (context, _, exception) =>
                 exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
                 : context.Request.Path.StartsWithSegments("/socket.io") || context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics")
