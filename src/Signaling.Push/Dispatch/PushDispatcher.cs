@@ -414,8 +414,10 @@ internal sealed partial class PushDispatcher : IPushDispatcher, IDisposable
 
     private async Task<IReadOnlyList<PushOutcome>> CancelCoreAsync(CancelRequest request, CancellationToken stopping)
     {
+        // Rung: accepted, or failed without an answer after it went out (a timeout, a connection lost mid-request), so
+        // it may have arrived. A cancel for a call the device never showed is harmless; a ring left without one is not.
         var rung = (await _ledger.GetOutcomesAsync(request.InvitationId, stopping))
-            .Where(o => o.Kind == PushKind.Ring && o.Status == PushStatus.Sent)
+            .Where(o => o.Kind == PushKind.Ring && (o.Status == PushStatus.Sent || (o.Status == PushStatus.Failed && o.StatusCode is null && o.Attempts > 0)))
             .Select(o => (o.UserId, o.DeviceId))
             .ToHashSet();
         var targets = request.Devices.Where(d => rung.Contains((d.UserId, d.DeviceId))).ToList();

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,19 +19,20 @@ public sealed class HarnessOptions
 }
 
 /// <summary>
-/// A host with <c>AddPush()</c> wired to in-process APNs, FCM and OAuth stand-ins over TLS, credentials generated
-/// here, and a hand-moved clock. The clients trust the test CA through a test-only handler configuration.
+/// A host with <c>AddPush()</c> wired to the in-process APNs, FCM and OAuth stand-ins of Signaling.TestKit over TLS,
+/// credentials generated there, and a hand-moved clock. The clients trust the test CA through a test-only handler
+/// configuration.
 /// </summary>
 public sealed class PushHarness : IAsyncDisposable
 {
-    public const string KeyId = "ABC123DEFG";
-    public const string TeamId = "TEAM123456";
-    public const string BundleId = "com.example.signaling";
-    public const string ProjectId = "signaling-test";
-    public const string ClientEmail = "push@signaling-test.iam.gserviceaccount.com";
-    public const string ServiceAccountKeyId = "0123456789abcdef";
+    public const string KeyId = PushStandIns.KeyId;
+    public const string TeamId = PushStandIns.TeamId;
+    public const string BundleId = PushStandIns.BundleId;
+    public const string ProjectId = PushStandIns.ProjectId;
+    public const string ClientEmail = PushStandIns.ClientEmail;
+    public const string ServiceAccountKeyId = PushStandIns.ServiceAccountKeyId;
 
-    private readonly List<IAsyncDisposable> _servers = [];
+    private PushStandIns _standIns = null!;
 
     private PushHarness()
     {
@@ -42,15 +42,15 @@ public sealed class PushHarness : IAsyncDisposable
 
     public TestLogSink Logs { get; } = new();
 
-    public ECDsa ApnsKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    public ECDsa ApnsKey => _standIns.ApnsKey;
 
-    public RSA ServiceAccountKey { get; } = RSA.Create(2048);
+    public RSA ServiceAccountKey => _standIns.ServiceAccountKey;
 
-    public ApnsStandIn Apns { get; private set; } = null!;
+    public ApnsStandIn Apns => _standIns.Apns;
 
-    public OAuthStandIn OAuth { get; private set; } = null!;
+    public OAuthStandIn OAuth => _standIns.OAuth;
 
-    public FcmStandIn Fcm { get; private set; } = null!;
+    public FcmStandIn Fcm => _standIns.Fcm;
 
     public IHost Host { get; private set; } = null!;
 
@@ -72,7 +72,7 @@ public sealed class PushHarness : IAsyncDisposable
         var options = new HarnessOptions();
         configure?.Invoke(options);
         var harness = new PushHarness();
-        await harness.StartServersAsync();
+        harness._standIns = await PushStandIns.StartAsync(harness.Time);
         beforeHost?.Invoke(harness);
         harness.Configure(options);
         harness.Host = BuildHost(harness.Configuration, harness.Time, harness.Logs);
@@ -93,30 +93,17 @@ public sealed class PushHarness : IAsyncDisposable
 
         builder.Services.AddSingleton(time);
         builder.Services.AddPush();
-        foreach (var name in new[] { PushHttpClientNames.Apns, PushHttpClientNames.Fcm, PushHttpClientNames.FcmOAuth })
-        {
-            builder.Services.AddHttpClient(name).ConfigurePrimaryHttpMessageHandler((handler, _) =>
-                TestCertificates.TrustTestAuthority((SocketsHttpHandler)handler));
-        }
+        PushStandIns.TrustStandInAuthority(builder.Services, PushHttpClientNames.Apns, PushHttpClientNames.Fcm, PushHttpClientNames.FcmOAuth);
 
         return builder.Build();
     }
 
-    public string ServiceAccountJson(string? tokenUri = null, string? projectId = ProjectId) => JsonSerializer.Serialize(new Dictionary<string, string?>
-    {
-        ["type"] = "service_account",
-        ["project_id"] = projectId,
-        ["private_key_id"] = ServiceAccountKeyId,
-        ["private_key"] = ServiceAccountKey.ExportPkcs8PrivateKeyPem() + "\n",
-        ["client_email"] = ClientEmail,
-        ["client_id"] = "1234567890",
-        ["token_uri"] = tokenUri ?? OAuth.TokenUri,
-    });
+    public string ServiceAccountJson(string? tokenUri = null, string? projectId = ProjectId) => _standIns.ServiceAccountJson(tokenUri, projectId);
 
     /// <summary>Registers an iOS device with the store and its tokens with the APNs stand-in.</summary>
     public async Task<PushDevice> AddIosDeviceAsync(string userId, string deviceId, bool registerTokens = true)
     {
-        var device = new PushDevice(userId, deviceId, DevicePlatform.Ios, VoipToken: HexToken(), ApnsToken: HexToken(), BundleId: BundleId);
+        var device = new PushDevice(userId, deviceId, DevicePlatform.Ios, VoipToken: PushStandIns.NewApnsToken(), ApnsToken: PushStandIns.NewApnsToken(), BundleId: BundleId);
         if (registerTokens)
         {
             Apns.RegisterToken(device.VoipToken!, BundleId + ".voip");
@@ -130,7 +117,7 @@ public sealed class PushHarness : IAsyncDisposable
     /// <summary>Registers an Android device with the store and its token with the FCM stand-in.</summary>
     public async Task<PushDevice> AddAndroidDeviceAsync(string userId, string deviceId, bool registerToken = true)
     {
-        var device = new PushDevice(userId, deviceId, DevicePlatform.Android, FcmToken: "fcm:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(60)));
+        var device = new PushDevice(userId, deviceId, DevicePlatform.Android, FcmToken: PushStandIns.NewFcmToken());
         if (registerToken)
         {
             Fcm.RegisterToken(device.FcmToken!);
@@ -166,27 +153,7 @@ public sealed class PushHarness : IAsyncDisposable
             Host.Dispose();
         }
 
-        foreach (var server in _servers)
-        {
-            await server.DisposeAsync();
-        }
-
-        ApnsKey.Dispose();
-        ServiceAccountKey.Dispose();
-    }
-
-    private static string HexToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-
-    private async Task StartServersAsync()
-    {
-        var apnsPublic = ECDsa.Create(ApnsKey.ExportParameters(false));
-        Apns = await ApnsStandIn.StartAsync(apnsPublic, KeyId, TeamId, Time);
-        _servers.Add(Apns);
-        var oauthPublic = RSA.Create(ServiceAccountKey.ExportParameters(false));
-        OAuth = await OAuthStandIn.StartAsync(oauthPublic, ClientEmail, ServiceAccountKeyId, Time);
-        _servers.Add(OAuth);
-        Fcm = await FcmStandIn.StartAsync(OAuth, ProjectId);
-        _servers.Add(Fcm);
+        await _standIns.DisposeAsync();
     }
 
     private void Configure(HarnessOptions options)
@@ -194,22 +161,11 @@ public sealed class PushHarness : IAsyncDisposable
         Configuration["Push:MaxAttempts"] = "4";
         Configuration["Push:RetryBaseDelay"] = "00:00:00.010";
         Configuration["Push:RetryMaxDelay"] = "00:00:02";
-        if (options.Apns)
+        foreach (var (key, value) in _standIns.Settings(options.Apns, options.Fcm))
         {
-            Configuration["Push:Apns:KeyId"] = KeyId;
-            Configuration["Push:Apns:TeamId"] = TeamId;
-            Configuration["Push:Apns:PrivateKey"] = ApnsKey.ExportPkcs8PrivateKeyPem();
-            Configuration["Push:Apns:BundleId"] = BundleId;
-            Configuration["Push:Apns:Environment"] = "production";
+            Configuration[key] = value;
         }
 
-        Configuration["Push:Apns:Endpoint"] = Apns.Origin.ToString();
-        if (options.Fcm)
-        {
-            Configuration["Push:Fcm:ServiceAccountJson"] = ServiceAccountJson();
-        }
-
-        Configuration["Push:Fcm:Endpoint"] = Fcm.Origin.ToString();
         foreach (var (key, value) in options.Settings)
         {
             if (value is null)

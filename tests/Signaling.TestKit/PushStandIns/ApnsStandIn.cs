@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace Signaling.Push.Tests.Infrastructure;
+namespace Signaling.TestKit.PushStandIns;
 
 /// <summary>What the APNs stand-in received and answered.</summary>
 public sealed record ApnsRequestRecord(
@@ -17,6 +17,9 @@ public sealed record ApnsRequestRecord(
     int Status,
     string? Reason)
 {
+    /// <summary>When the request arrived (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>).</summary>
+    public long ReceivedAt { get; init; }
+
     public string? Header(string name) => Headers.TryGetValue(name, out var v) ? v : null;
 
     public JsonElement Json => JsonDocument.Parse(Payload).RootElement.Clone();
@@ -39,7 +42,10 @@ public sealed class ApnsStandIn : StandInServer
     private readonly ConcurrentQueue<ApnsRequestRecord> _requests = new();
     private readonly ConcurrentDictionary<string, bool> _expiredJwts = new();
     private readonly HashSet<string> _seenJwts = [];
+    private readonly ConcurrentDictionary<string, bool> _verifiedJwts = new(StringComparer.Ordinal);
     private int _jwtsToExpire;
+    private int _accepted;
+    private int _refused;
 
     private ApnsStandIn(ECDsa publicKey, string keyId, string teamId, TimeProvider time)
     {
@@ -59,6 +65,15 @@ public sealed class ApnsStandIn : StandInServer
     public IReadOnlyList<ApnsRequestRecord> Requests => [.. _requests];
 
     public IReadOnlyList<ApnsRequestRecord> Accepted => [.. _requests.Where(r => r.Status == 200)];
+
+    /// <summary>How many requests were answered 200 so far (cheap to poll).</summary>
+    public int AcceptedCount => Volatile.Read(ref _accepted);
+
+    /// <summary>How many requests were answered with an error so far.</summary>
+    public int RefusedCount => Volatile.Read(ref _refused);
+
+    /// <summary>Requests sent to <paramref name="deviceToken"/>, in arrival order.</summary>
+    public IReadOnlyList<ApnsRequestRecord> To(string deviceToken) => [.. _requests.Where(r => r.DeviceToken == deviceToken)];
 
     /// <summary>A device token the app obtained for <paramref name="topic"/> (<c>bundle.voip</c> for PushKit tokens).</summary>
     public void RegisterToken(string token, string topic) => _tokenTopics[token] = topic;
@@ -81,6 +96,7 @@ public sealed class ApnsStandIn : StandInServer
 
     protected override async Task HandleAsync(HttpContext context)
     {
+        var receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         var request = context.Request;
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, context.RequestAborted);
@@ -93,7 +109,18 @@ public sealed class ApnsStandIn : StandInServer
 
         var reply = Check(request, headers, deviceToken, jwt, payloadBytes) ?? NextScripted(deviceToken) ?? new Reply(200);
         _requests.Enqueue(new ApnsRequestRecord(
-            request.Protocol, deviceToken, headers, System.Text.Encoding.UTF8.GetString(payloadBytes), payloadBytes.Length, jwt, reply.Status, reply.Reason));
+            request.Protocol, deviceToken, headers, System.Text.Encoding.UTF8.GetString(payloadBytes), payloadBytes.Length, jwt, reply.Status, reply.Reason)
+        {
+            ReceivedAt = receivedAt,
+        });
+        if (reply.Status == 200)
+        {
+            Interlocked.Increment(ref _accepted);
+        }
+        else
+        {
+            Interlocked.Increment(ref _refused);
+        }
 
         if (reply.Delay > TimeSpan.Zero)
         {
@@ -141,7 +168,7 @@ public sealed class ApnsStandIn : StandInServer
             || token.HeaderString("kid") != _keyId
             || token.ClaimString("iss") != _teamId
             || token.ClaimNumber("iat") is not { } iat
-            || !_publicKey.VerifyData(token.SigningInput, token.Signature, HashAlgorithmName.SHA256))
+            || !IsSignedByProvider(token))
         {
             return new Reply(403, "InvalidProviderToken");
         }
@@ -235,5 +262,23 @@ public sealed class ApnsStandIn : StandInServer
         }
 
         return tokenTopic == topic ? null : new Reply(400, "DeviceTokenNotForTopic");
+    }
+
+    // A provider token is reused for up to an hour: its signature is checked once (its age on every request), which
+    // keeps the stand-in cheap under the fan-out benchmark.
+    private bool IsSignedByProvider(Jwt token)
+    {
+        if (_verifiedJwts.ContainsKey(token.Raw))
+        {
+            return true;
+        }
+
+        if (!_publicKey.VerifyData(token.SigningInput, token.Signature, HashAlgorithmName.SHA256))
+        {
+            return false;
+        }
+
+        _verifiedJwts[token.Raw] = true;
+        return true;
     }
 }

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace Signaling.Push.Tests.Infrastructure;
+namespace Signaling.TestKit.PushStandIns;
 
 /// <summary>What the FCM stand-in received and answered.</summary>
 public sealed record FcmRequestRecord(string Path, string? AccessToken, string Body, int Status, string? ErrorCode)
@@ -13,6 +13,19 @@ public sealed record FcmRequestRecord(string Path, string? AccessToken, string B
     public JsonElement Message => JsonDocument.Parse(Body).RootElement.GetProperty("message").Clone();
 
     public string? Token => Message.TryGetProperty("token", out var t) ? t.GetString() : null;
+
+    /// <summary>The message's token, or null when the body is not a message.</summary>
+    public string? TryGetToken()
+    {
+        try
+        {
+            return Token;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     public IReadOnlyDictionary<string, string> Data =>
         Message.GetProperty("data").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
@@ -51,6 +64,9 @@ public sealed partial class FcmStandIn : StandInServer
     public IReadOnlyList<FcmRequestRecord> Requests => [.. _requests];
 
     public IReadOnlyList<FcmRequestRecord> Accepted => [.. _requests.Where(r => r.Status == 200)];
+
+    /// <summary>Requests whose message named <paramref name="token"/>, in arrival order.</summary>
+    public IReadOnlyList<FcmRequestRecord> To(string token) => [.. _requests.Where(r => r.TryGetToken() == token)];
 
     /// <summary>A registration token an installed app holds.</summary>
     public void RegisterToken(string token) => _tokens[token] = true;

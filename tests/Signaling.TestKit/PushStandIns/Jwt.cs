@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
 
-namespace Signaling.Push.Tests.Infrastructure;
+namespace Signaling.TestKit.PushStandIns;
 
 /// <summary>A compact JWS split into its parts, for the stand-ins to check.</summary>
 public sealed record Jwt(JsonElement Header, JsonElement Claims, byte[] SigningInput, byte[] Signature, string Raw)

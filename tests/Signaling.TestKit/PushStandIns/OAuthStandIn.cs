@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace Signaling.Push.Tests.Infrastructure;
+namespace Signaling.TestKit.PushStandIns;
 
 /// <summary>
 /// A Google OAuth2 token endpoint stand-in: accepts a JWT-bearer assertion signed RS256 with the service account's

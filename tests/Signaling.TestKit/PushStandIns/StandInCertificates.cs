@@ -3,10 +3,10 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Signaling.Push.Tests.Infrastructure;
+namespace Signaling.TestKit.PushStandIns;
 
 /// <summary>A throw-away CA and a 127.0.0.1 server certificate it signed, made once per test run.</summary>
-public static class TestCertificates
+public static class StandInCertificates
 {
     private static readonly Lazy<(X509Certificate2 Authority, X509Certificate2 Server)> Pair = new(Create);
 

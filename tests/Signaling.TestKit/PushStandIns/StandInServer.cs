@@ -7,11 +7,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Signaling.Push.Tests.Infrastructure;
+namespace Signaling.TestKit.PushStandIns;
 
 /// <summary>Kestrel on 127.0.0.1, a free port, TLS with the test CA's server certificate.</summary>
 public abstract class StandInServer : IAsyncDisposable
 {
+    /// <summary>The limit on starting and stopping a stand-in.</summary>
+    public static readonly TimeSpan StartStopTimeout = TimeSpan.FromSeconds(15);
+
     private WebApplication? _app;
 
     /// <summary>The origin, e.g. https://127.0.0.1:40123.</summary>
@@ -24,11 +27,11 @@ public abstract class StandInServer : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = protocols;
-                listen.UseHttps(TestCertificates.Server);
+                listen.UseHttps(StandInCertificates.Server);
             }));
         _app = builder.Build();
         _app.Run(HandleAsync);
-        await _app.StartAsync().Bounded();
+        await _app.StartAsync().WaitAsync(StartStopTimeout);
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         Origin = new Uri(address);
     }
@@ -39,7 +42,7 @@ public abstract class StandInServer : IAsyncDisposable
     {
         if (_app is not null)
         {
-            await _app.StopAsync().WaitAsync(Timeouts.Default);
+            await _app.StopAsync().WaitAsync(StartStopTimeout);
             await _app.DisposeAsync();
         }
 
