@@ -13,6 +13,7 @@ builder.Services.AddSignalingWebDemo(builder.Configuration, builder.Environment)
 
 var app = builder.Build();
 
+app.UseSignalingSocketIO();
 app.UseSignalingRequestLogging();
 app.UseSignalingWebDemo();
 app.UseSignalingExceptionHandler();

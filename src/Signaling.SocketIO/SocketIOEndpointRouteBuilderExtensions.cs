@@ -22,6 +22,28 @@ public static class SocketIOEndpointRouteBuilderExtensions
         return server;
     }
 
+    /// <summary>
+    /// Serves Socket.IO at <paramref name="path"/> as an early branch of the middleware pipeline: its requests skip
+    /// whatever the app registers after this call (authentication, request logging, routing), which keeps a
+    /// long-lived WebSocket request light. Socket.IO authenticates in its own connect middleware, so nothing is lost.
+    /// </summary>
+    public static SocketIOServer UseSocketIO(this IApplicationBuilder app, string path = "/socket.io")
+    {
+        var services = app.ApplicationServices;
+        var server = services.GetRequiredService<SocketIOServer>();
+        var options = services.GetRequiredService<IOptions<EngineIOOptions>>().Value;
+        var engine = services.GetRequiredService<EngineIOEndpoints>().Create(
+            options, server, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<EngineIOMetrics>());
+        var dispatcher = new EngineIORequestDispatcher(engine, services.GetRequiredService<ILoggerFactory>().CreateLogger("Signaling.SocketIO.EngineIO.Transports"));
+        app.Map(path.TrimEnd('/'), branch =>
+        {
+            // Engine.IO has its own heartbeat; WebSocket-level pings would only add a timer per connection.
+            branch.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+            branch.Run(dispatcher.DispatchAsync);
+        });
+        return server;
+    }
+
     /// <summary>Serves a bare Engine.IO endpoint with its own handler and options.</summary>
     public static EngineIOServer MapEngineIO(this IEndpointRouteBuilder endpoints, string path, IEngineSessionHandler handler, EngineIOOptions options, Action<IEndpointConventionBuilder>? configureEndpoint = null)
     {

@@ -51,17 +51,23 @@ public static class RealtimeExtensions
 public static class RealtimeEndpointExtensions
 {
     /// <summary>
-    /// Serves Socket.IO at <c>/socket.io</c> (relay events, invitation events for authenticated sockets) and the SignalR
-    /// hub at <c>/hubs/signaling</c>.
+    /// Serves Socket.IO at <c>/socket.io</c> (relay events; invitation events for authenticated sockets) as an early
+    /// branch of the pipeline: Socket.IO authenticates in its connect middleware, and a long-lived WebSocket request
+    /// that skips the REST pipeline (authentication handlers, request logging, routing) costs less memory per connection.
     /// </summary>
-    public static SocketIOServer MapSignalingRealtime(this WebApplication app)
+    public static SocketIOServer UseSignalingSocketIO(this WebApplication app)
     {
-        var io = app.MapSocketIO("/socket.io");
+        var io = app.UseSocketIO("/socket.io");
         SocketIORelayHandlers.Register(io.Of("/"), app.Services);
+        return io;
+    }
 
+    /// <summary>Maps the SignalR hub at <c>/hubs/signaling</c>.</summary>
+    public static WebApplication MapSignalingRealtime(this WebApplication app)
+    {
         // Anonymous connections may use the relay, but a token that fails validation is refused (401), as on Socket.IO.
         app.MapHub<SignalingHub>("/hubs/signaling").RequireAuthorization(policy => policy.RequireAssertion(context =>
             context.User.Identity?.IsAuthenticated == true || context.Resource is not HttpContext http || !(http.Request.Query.ContainsKey("access_token") || http.Request.Headers.Authorization.Count > 0)));
-        return io;
+        return app;
     }
 }

@@ -96,7 +96,8 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
             Origin = request.Headers.Origin.ToString() is { Length: > 0 } origin ? origin : null,
             Authorization = request.Headers.Authorization.ToString() is { Length: > 0 } auth ? auth : null,
             RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
-            User = context.User,
+            // Only a user set by authentication that ran before us; reading HttpContext.User would allocate an empty one.
+            User = context.Features.Get<Microsoft.AspNetCore.Http.Features.Authentication.IHttpAuthenticationFeature>()?.User,
         };
 
         if (isWebSocket)
