@@ -2,7 +2,7 @@
 # Measures our Socket.IO relay (src/Signaling.Server) next to the Node reference (bench/reference), run the same way:
 # each server pinned to core 0, restarted for every scenario, the load generator (bench/LoadGen) pinned to core 1.
 #
-#   bench/run.sh                      full run (about 5 minutes)
+#   bench/run.sh                      full run (10-12 minutes, mostly warm-up)
 #   bench/run.sh --quick              smoke run, a few seconds per scenario
 #   bench/run.sh --only throughput,latency      scenarios: throughput latency calls memory connect
 #   bench/run.sh --servers ours       only one server (ours | node)
@@ -193,7 +193,7 @@ start_server() {
   wrapper_pid=$!
   for _ in $(seq 1 50); do [ -s "$pidfile" ] && break; sleep 0.05; done
   server_pid=$(cat "$pidfile")
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 600); do
     curl -fs "$health" >/dev/null 2>&1 && return 0
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.1
@@ -217,7 +217,10 @@ run_one() {
     attempt=$((attempt + 1))
     logfile="$run_dir/$name-$scenario.$attempt.server.log"
     if [ "$quiet_wait" -gt 0 ]; then wait_quiet 60; fi
-    start_server "$name" "$logfile" || return 1
+    if ! start_server "$name" "$logfile"; then
+      [ "$attempt" -lt 2 ] && continue
+      return 1
+    fi
     status=0
     local extra=()
     if [ "$name" = ours ] && [ "$scenario" = memory ] && [ -n "$gc_tool" ]; then extra=(--set "gc-tool=$gc_tool"); fi

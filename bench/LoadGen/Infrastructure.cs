@@ -125,15 +125,25 @@ internal sealed class Window
     }
 }
 
-/// <summary>Warm-up that lasts until the rate is steady: the JIT tiers code up for several seconds under load.</summary>
+/// <summary>
+/// Warm-up. Tiered compilation promotes hot code in the background; on one saturated core (where the runtime also
+/// multiplies its tiering delay by 10) our server runs tier-0 code for the first 20 to 60 s of load, at less than half
+/// its steady-state speed. So every server gets the same long minimum warm-up of the same load, then the rate must be
+/// steady. Node's rate is steady within seconds.
+/// </summary>
 internal static class WarmUp
 {
+    /// <summary>Print each one-second rate (LOADGEN_PROGRESS=1).</summary>
+    public static bool Progress { get; } = Environment.GetEnvironmentVariable("LOADGEN_PROGRESS") == "1";
+
     /// <summary>
     /// Waits at least <paramref name="min"/>, then until three consecutive one-second rates of <paramref name="counter"/>
-    /// are within 3% of their mean (at most <paramref name="max"/>). Returns the seconds waited.
+    /// are within 5% of their mean (at most <paramref name="max"/>).
+    /// Returns the seconds waited and the one-second rates.
     /// </summary>
-    public static async Task<double> UntilSteadyAsync(Func<long> counter, TimeSpan min, TimeSpan max)
+    public static async Task<(double Seconds, List<double> Rates)> UntilSteadyAsync(Settings settings, Func<long> counter, TimeSpan min, TimeSpan max)
     {
+        _ = settings;
         var watch = Stopwatch.StartNew();
         var rates = new List<double>();
         var last = counter();
@@ -145,19 +155,71 @@ internal static class WarmUp
             var at = watch.Elapsed;
             rates.Add((now - last) / (at - lastAt).TotalSeconds);
             (last, lastAt) = (now, at);
+            if (Progress)
+            {
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warm-up {at.TotalSeconds:0}s: {rates[^1]:0}/s"));
+            }
+
             if (at >= min && rates.Count >= 3)
             {
                 var recent = rates.TakeLast(3).ToArray();
                 var mean = recent.Average();
-                if (mean > 0 && recent.All(r => Math.Abs(r - mean) <= 0.03 * mean))
+                if (mean > 0 && recent.All(r => Math.Abs(r - mean) <= 0.05 * mean))
                 {
                     break;
                 }
             }
         }
 
+        return (watch.Elapsed.TotalSeconds, rates);
+    }
+
+    /// <summary>Keeps <paramref name="load"/> running for <paramref name="duration"/>.</summary>
+    public static async Task<double> UnderLoadAsync(Func<CancellationToken, Task> load, TimeSpan duration)
+    {
+        using var stop = new CancellationTokenSource();
+        var watch = Stopwatch.StartNew();
+        var running = load(stop.Token);
+        await Task.Delay(duration);
+        await stop.CancelAsync();
+        await running;
         return watch.Elapsed.TotalSeconds;
     }
+
+    /// <summary>The mean of the first <paramref name="seconds"/> one-second rates (the server just started: code not yet tiered up).</summary>
+    public static double Cold(List<double> rates, int seconds = 5) => rates.Count == 0 ? double.NaN : rates.Take(seconds).Average();
+
+    /// <summary>
+    /// GET /metrics over a blocking socket (HTTP/1.0) on a thread-pool thread, or null. Not HttpClient: with inline
+    /// socket completions (set by Program) a blocking step inside it can stall the one epoll thread, and every client with it.
+    /// </summary>
+    public static Task<string?> ScrapeMetricsAsync(Settings settings) => Task.Run(() =>
+    {
+        try
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
+            {
+                ReceiveTimeout = 5000,
+                SendTimeout = 5000,
+            };
+            socket.Connect(settings.Endpoint);
+            socket.Send(System.Text.Encoding.ASCII.GetBytes($"GET /metrics HTTP/1.0\r\nHost: {settings.Endpoint}\r\n\r\n"));
+            using var body = new MemoryStream();
+            var buffer = new byte[65536];
+            int n;
+            while ((n = socket.Receive(buffer)) > 0)
+            {
+                body.Write(buffer, 0, n);
+            }
+
+            var text = System.Text.Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length);
+            return text.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) || text.StartsWith("HTTP/1.0 200", StringComparison.Ordinal) ? text : null;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
+    });
 }
 
 /// <summary>Percentiles of a set of samples.</summary>

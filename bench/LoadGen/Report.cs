@@ -19,16 +19,19 @@ internal static class Report
     [
         new("throughput", "msgs_per_s", "Relay throughput, msg/s ({pairs} pairs, window {window})", "#,0", true, ">= 3x node", (o, n) => o >= 3 * n),
         new("throughput", "msgs_per_server_cpu_s", "  same, per second of server CPU", "#,0", true, "", null),
+        new("throughput", "cold_msgs_per_s", "  first 5 s after the server started (cold)", "#,0", true, "", null),
         new("latency", "p50_ms", "Latency p50, ms (at {rate_target} msg/s, {pairs} pairs)", "0.000", false, "", null),
         new("latency", "p99_ms", "Latency p99, ms (at {rate_target} msg/s, {pairs} pairs)", "0.000", false, "<= node", (o, n) => o <= n),
         new("latency", "p999_ms", "Latency p99.9, ms", "0.000", false, "", null),
         new("calls", "calls_per_s", "Call setups/s ({concurrency} concurrent)", "#,0", true, ">= 2x node", (o, n) => o >= 2 * n),
         new("calls", "calls_per_server_cpu_s", "  same, per second of server CPU", "#,0", true, "", null),
+        new("calls", "cold_calls_per_s", "  first 5 s after the server started (cold)", "#,0", true, "", null),
         new("calls", "call_p50_ms", "  call duration p50, ms", "0.0", false, "", null),
         new("memory", "kib_per_conn", "Memory per idle connection, KiB ({connections} conns)", "0.00", false, "<= node", (o, n) => o <= n),
         new("memory", "kib_per_conn_after_gc", "  same, after a forced full GC (.NET only)", "0.00", false, "", null),
         new("memory", "managed_heap_kib_per_conn", "  of which live managed heap (.NET only)", "0.00", false, "", null),
         new("connect", "connects_per_s", "Connects/s ({concurrency} concurrent)", "#,0", true, "", null),
+        new("connect", "cold_connects_per_s", "  first 1,000 after the server started (cold)", "#,0", true, "", null),
     ];
 
     public static int Write(Dictionary<string, List<string>> options)

@@ -12,8 +12,8 @@ internal static class Scenarios
     {
         var pairs = s.GetInt("pairs", 100, 20);
         var window = s.GetInt("window", 32, 32);
-        var warmup = s.Seconds("warmup", 5, 1);
-        var maxWarmup = s.Seconds("max-warmup", 30, 3);
+        var warmup = s.Seconds("warmup", 45, 1);
+        var maxWarmup = s.Seconds("max-warmup", 75, 3);
         var duration = s.Seconds("duration", 10, 3);
 
         var clients = await Clients.OpenAsync(s, pairs * 2, 50, null);
@@ -35,7 +35,7 @@ internal static class Scenarios
             client.Flush();
         }
 
-        var warmedUp = await WarmUp.UntilSteadyAsync(() => Sum(clients, c => c.Received), warmup, maxWarmup);
+        var (warmedUp, warmupRates) = await WarmUp.UntilSteadyAsync(s, () => Sum(clients, c => c.Received), warmup, maxWarmup);
         var received0 = Sum(clients, c => c.Received);
         var measured = new Window(s.ServerPid);
         await Task.Delay(duration);
@@ -59,6 +59,7 @@ internal static class Scenarios
             ["msgs_per_server_cpu_s"] = (received1 - received0) / measured.Seconds / (measured.ServerCpuPercent / 100),
             ["pairs"] = pairs,
             ["warmup_s"] = warmedUp,
+            ["cold_msgs_per_s"] = WarmUp.Cold(warmupRates),
             ["window"] = window,
             ["duration_s"] = measured.Seconds,
             ["unacked_after_drain"] = lost,
@@ -72,7 +73,7 @@ internal static class Scenarios
     {
         var pairs = s.GetInt("lat-pairs", 50, 20);
         var rate = s.Get("rate", 2000, 1000);
-        var warmup = s.Seconds("warmup", 5, 1);
+        var warmup = s.Seconds("warmup", 30, 1);
         var duration = s.Seconds("duration", 10, 3);
 
         var clients = await Clients.OpenAsync(s, pairs * 2, 50, null);
@@ -86,36 +87,24 @@ internal static class Scenarios
             senders[p] = (clients[2 * p], Encoding.UTF8.GetBytes(json[..at]), Encoding.UTF8.GetBytes(json[(at + 1)..]));
         }
 
-        var total = warmup + duration;
         var sent = 0L;
         var maxLagMs = 0.0;
-        var measuring = new ManualResetEventSlim();
-        Window? measured = null;
+        var stop = false;
         var thread = new Thread(() =>
         {
             var buffer = new byte[4096];
             var start = Stopwatch.GetTimestamp();
             var interval = Stopwatch.Frequency / rate;
-            var warmupEnd = start + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
-            var end = start + (long)(total.TotalSeconds * Stopwatch.Frequency);
             double next = start;
             var i = 0;
-            while (true)
+            while (!Volatile.Read(ref stop))
             {
                 var now = Stopwatch.GetTimestamp();
-                if (now >= end)
+                if (handler.Recording)
                 {
-                    break;
+                    maxLagMs = Math.Max(maxLagMs, (now - next) * 1000.0 / Stopwatch.Frequency);
                 }
 
-                if (!handler.Recording && now >= warmupEnd)
-                {
-                    measured = new Window(s.ServerPid);
-                    handler.Recording = true;
-                    measuring.Set();
-                }
-
-                maxLagMs = Math.Max(maxLagMs, (now - next) * 1000.0 / Stopwatch.Frequency);
                 while (next <= now)
                 {
                     var (client, head, tail) = senders[i++ % senders.Length];
@@ -124,19 +113,25 @@ internal static class Scenarios
                     tail.CopyTo(buffer, head.Length + digits);
                     client.Emit(buffer.AsSpan(0, head.Length + digits + tail.Length), withAck: true);
                     client.Flush();
-                    sent++;
+                    Interlocked.Increment(ref sent);
                     next += interval;
                 }
 
                 Thread.Sleep(1);
             }
-
-            handler.Recording = false;
         })
         { IsBackground = true, Name = "rate" };
         thread.Start();
+
+        // Warm-up at the same rate until the server's JIT is done (ours), at least `warmup`.
+        var warmedUp = await WarmUp.UnderLoadAsync(_ => Task.CompletedTask, warmup);
+        var measured = new Window(s.ServerPid);
+        handler.Recording = true;
+        await Task.Delay(duration);
+        handler.Recording = false;
+        measured.Stop();
+        Volatile.Write(ref stop, true);
         await Task.Run(thread.Join);
-        measured!.Stop();
         await Task.Delay(1000);
 
         var samples = handler.Samples();
@@ -149,6 +144,7 @@ internal static class Scenarios
         return Result(measured, new()
         {
             ["rate_target"] = rate,
+            ["warmup_s"] = warmedUp,
             ["rate_achieved"] = samples.Length / measured.Seconds,
             ["pairs"] = pairs,
             ["samples"] = samples.Length,
@@ -169,8 +165,8 @@ internal static class Scenarios
     public static async Task<Dictionary<string, object>> CallsAsync(Settings s)
     {
         var concurrency = s.GetInt("call-concurrency", 20, 10);
-        var warmup = s.Seconds("warmup", 5, 1);
-        var maxWarmup = s.Seconds("max-warmup", 30, 3);
+        var warmup = s.Seconds("warmup", 60, 1);
+        var maxWarmup = s.Seconds("max-warmup", 75, 3);
         var duration = s.Seconds("duration", 10, 3);
         var request = SioClient.UpgradeRequest(s.Endpoint);
         var completed = 0L;
@@ -203,7 +199,7 @@ internal static class Scenarios
             }
         }).ToArray();
 
-        var warmedUp = await WarmUp.UntilSteadyAsync(() => Volatile.Read(ref completed), warmup, maxWarmup);
+        var (warmedUp, warmupRates) = await WarmUp.UntilSteadyAsync(s, () => Volatile.Read(ref completed), warmup, maxWarmup);
         var (completed0, failed0) = (Volatile.Read(ref completed), Volatile.Read(ref failed));
         var measured = new Window(s.ServerPid);
         Volatile.Write(ref measuring, true);
@@ -224,6 +220,7 @@ internal static class Scenarios
             ["calls_per_server_cpu_s"] = rate / (measured.ServerCpuPercent / 100),
             ["concurrency"] = concurrency,
             ["warmup_s"] = warmedUp,
+            ["cold_calls_per_s"] = WarmUp.Cold(warmupRates),
             ["completed"] = completed1 - completed0,
             ["failed"] = failed1 - failed0,
             ["call_p50_ms"] = Percentiles.Of(sorted, 50) * toMs,
@@ -236,7 +233,25 @@ internal static class Scenarios
     {
         var count = s.GetInt("connections", 10000, 2000);
         var concurrency = s.GetInt("connect-concurrency", 50, 50);
-        await Clients.CloseAsync(await Clients.OpenAsync(s, s.GetInt("connect-warmup", 1000, 300), concurrency, null, 1024));
+        var warmup = s.Seconds("warmup", 30, 1);
+
+        // Warm-up: batches of connections opened and closed until the server's JIT is done (the first batch's rate is
+        // the cold rate).
+        var cold = double.NaN;
+        var warmedUp = await WarmUp.UnderLoadAsync(async stop =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var batch = Stopwatch.StartNew();
+                var opened = await Clients.OpenAsync(s, 1000, concurrency, null, 1024);
+                if (double.IsNaN(cold))
+                {
+                    cold = opened.Length / batch.Elapsed.TotalSeconds;
+                }
+
+                await Clients.CloseAsync(opened);
+            }
+        }, warmup);
         await Task.Delay(1000);
 
         var measured = new Window(s.ServerPid);
@@ -247,6 +262,8 @@ internal static class Scenarios
         return Result(measured, new()
         {
             ["connects_per_s"] = count / measured.Seconds,
+            ["cold_connects_per_s"] = cold,
+            ["warmup_s"] = warmedUp,
             ["connections"] = count,
             ["concurrency"] = concurrency,
             ["close_all_s"] = closeWatch.Elapsed.TotalSeconds,
@@ -268,7 +285,7 @@ internal static class Scenarios
         var settle = s.Seconds("settle", 30, 10);
         await Clients.CloseAsync(await Clients.OpenAsync(s, s.GetInt("connect-warmup", 1000, 300), 50, null, 1024));
         var baseline = await SettleAsync(s.ServerPid, TimeSpan.FromSeconds(3), settle);
-        var baselineGc = await AfterFullGcAsync(s);
+        var baselineGc = await AfterFullGcAsync(s, "baseline");
 
         var opening = new Window(s.ServerPid);
         var clients = await Clients.OpenAsync(s, count, 100, null, 1024);
@@ -278,7 +295,7 @@ internal static class Scenarios
         var idle = new Window(s.ServerPid);
         await Task.Delay(1000);
         idle.Stop();
-        var loadedGc = await AfterFullGcAsync(s);
+        var loadedGc = await AfterFullGcAsync(s, "loaded");
         dropped = Math.Max(dropped, clients.Count(c => c.IsClosed));
         await Clients.CloseAsync(clients);
         var result = Result(opening, new()
@@ -305,18 +322,27 @@ internal static class Scenarios
         return result;
     }
 
-    /// <summary>Forces a full blocking GC in a .NET server (dotnet-trace with the GCHeapCollect keyword), then reads RSS and the live heap.</summary>
-    private static async Task<(long RssKiB, long HeapBytes)?> AfterFullGcAsync(Settings s)
+    /// <summary>
+    /// Forces a full blocking GC in a .NET server (dotnet-trace with the GCHeapCollect keyword), then reads RSS and the
+    /// live heap. With <c>heap-dump-dir</c> the GC also walks the heap and the snapshot is kept as <c>&lt;name&gt;.nettrace</c>.
+    /// </summary>
+    private static async Task<(long RssKiB, long HeapBytes)?> AfterFullGcAsync(Settings s, string name)
     {
         if (!s.Values.TryGetValue("gc-tool", out var tool) || !File.Exists(tool))
         {
             return null;
         }
 
-        var output = Path.Combine(Path.GetTempPath(), $"loadgen-gc-{Environment.ProcessId}.nettrace");
+        var dumpDir = s.Values.GetValueOrDefault("heap-dump-dir");
+        var output = dumpDir is null ? Path.Combine(Path.GetTempPath(), $"loadgen-gc-{Environment.ProcessId}.nettrace") : Path.Combine(dumpDir, name + ".nettrace");
         var start = new ProcessStartInfo(tool)
         {
-            ArgumentList = { "collect", "-p", s.ServerPid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--providers", "Microsoft-Windows-DotNETRuntime:0x800000:4", "--duration", "00:00:00:02", "-o", output },
+            ArgumentList =
+            {
+                "collect", "-p", s.ServerPid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--providers", dumpDir is null ? "Microsoft-Windows-DotNETRuntime:0x800000:4" : "Microsoft-Windows-DotNETRuntime:0x1980001:5",
+                "--duration", dumpDir is null ? "00:00:00:02" : "00:00:00:08", "-o", output,
+            },
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -341,7 +367,11 @@ internal static class Scenarios
             }
         }
 
-        File.Delete(output);
+        if (dumpDir is null)
+        {
+            File.Delete(output);
+        }
+
         await Task.Delay(3000);
         return (ProcStats.RssKiB(s.ServerPid), await ManagedHeapBytesAsync(s));
     }
@@ -349,25 +379,21 @@ internal static class Scenarios
     /// <summary>The live managed heap after the last GC (all generations), from the server's Prometheus /metrics; -1 when unavailable.</summary>
     private static async Task<long> ManagedHeapBytesAsync(Settings s)
     {
-        try
-        {
-            using var http = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            var text = await http.GetStringAsync(new Uri($"http://{s.Endpoint}/metrics"));
-            var sum = 0L;
-            foreach (var line in text.Split('\n'))
-            {
-                if (line.StartsWith("system_runtime_dotnet_gc_last_collection_heap_size{", StringComparison.Ordinal))
-                {
-                    sum += (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-                }
-            }
-
-            return sum > 0 ? sum : -1;
-        }
-        catch (Exception ex) when (ex is System.Net.Http.HttpRequestException or TaskCanceledException or FormatException)
+        if (await WarmUp.ScrapeMetricsAsync(s) is not { } text)
         {
             return -1;
         }
+
+        var sum = 0L;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith("system_runtime_dotnet_gc_last_collection_heap_size{", StringComparison.Ordinal))
+            {
+                sum += (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return sum > 0 ? sum : -1;
     }
 
     /// <summary>Waits at least <paramref name="min"/>, then until RSS moves less than 0.5% over 3 one-second samples (at most <paramref name="max"/>).</summary>
