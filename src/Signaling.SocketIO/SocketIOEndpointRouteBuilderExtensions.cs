@@ -31,10 +31,7 @@ public static class SocketIOEndpointRouteBuilderExtensions
     {
         var services = app.ApplicationServices;
         var server = services.GetRequiredService<SocketIOServer>();
-        var options = services.GetRequiredService<IOptions<EngineIOOptions>>().Value;
-        var engine = services.GetRequiredService<EngineIOEndpoints>().Create(
-            options, server, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<EngineIOMetrics>());
-        var dispatcher = new EngineIORequestDispatcher(engine, services.GetRequiredService<ILoggerFactory>().CreateLogger("Signaling.SocketIO.EngineIO.Transports"));
+        var (_, dispatcher) = CreateEndpoint(services, server, services.GetRequiredService<IOptions<EngineIOOptions>>().Value);
         app.Map(path.TrimEnd('/'), branch =>
         {
             // Engine.IO has its own heartbeat; WebSocket-level pings would only add a timer per connection.
@@ -47,13 +44,19 @@ public static class SocketIOEndpointRouteBuilderExtensions
     /// <summary>Serves a bare Engine.IO endpoint with its own handler and options.</summary>
     public static EngineIOServer MapEngineIO(this IEndpointRouteBuilder endpoints, string path, IEngineSessionHandler handler, EngineIOOptions options, Action<IEndpointConventionBuilder>? configureEndpoint = null)
     {
-        var services = endpoints.ServiceProvider;
-        var server = services.GetRequiredService<EngineIOEndpoints>().Create(
-            options, handler, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<EngineIOMetrics>());
-        var dispatcher = new EngineIORequestDispatcher(server, services.GetRequiredService<ILoggerFactory>().CreateLogger("Signaling.SocketIO.EngineIO.Transports"));
+        var (server, dispatcher) = CreateEndpoint(endpoints.ServiceProvider, handler, options);
+
         // Routing matches the path with or without its trailing slash.
         var builder = endpoints.Map(path.TrimEnd('/'), dispatcher.DispatchAsync);
         configureEndpoint?.Invoke(builder);
         return server;
+    }
+
+    private static (EngineIOServer Server, EngineIORequestDispatcher Dispatcher) CreateEndpoint(IServiceProvider services, IEngineSessionHandler handler, EngineIOOptions options)
+    {
+        var server = services.GetRequiredService<EngineIOEndpoints>().Create(
+            options, handler, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<EngineIOMetrics>());
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Signaling.SocketIO.EngineIO.Transports");
+        return (server, new EngineIORequestDispatcher(server, logger));
     }
 }

@@ -68,7 +68,7 @@ public sealed partial class EngineIOServer : IAsyncDisposable
         EngineSession session;
         do
         {
-            session = new EngineSession(this, NewSessionId(), protocol, transport, supportsBinary, handshake);
+            session = new EngineSession(this, RandomIds.New(), protocol, transport, supportsBinary, handshake);
         }
         while (!_sessions.TryAdd(session.Id, session));
 
@@ -189,15 +189,6 @@ public sealed partial class EngineIOServer : IAsyncDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-    }
-
-    private static string NewSessionId()
-    {
-        Span<byte> random = stackalloc byte[15];
-        RandomNumberGenerator.Fill(random);
-        Span<byte> encoded = stackalloc byte[20];
-        Base64Url.EncodeToUtf8(random, encoded);
-        return System.Text.Encoding.ASCII.GetString(encoded);
     }
 
     private byte[] OpenPacket(string sid, int protocol, EngineTransportKind transport)

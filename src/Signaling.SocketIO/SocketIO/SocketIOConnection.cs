@@ -263,7 +263,7 @@ internal sealed partial class SocketIOConnection(SocketIOServer server, EngineSe
             return;
         }
 
-        var id = IsLegacy ? (name == "/" ? Session.Id : $"{name}#{Session.Id}") : NewSocketId();
+        var id = IsLegacy ? (name == "/" ? Session.Id : $"{name}#{Session.Id}") : RandomIds.New();
         var socket = new SocketIOSocket(id, nsp, this, auth, query);
         foreach (var (key, value) in context.Items)
         {
@@ -357,15 +357,6 @@ internal sealed partial class SocketIOConnection(SocketIOServer server, EngineSe
         }
 
         return merged;
-    }
-
-    private static string NewSocketId()
-    {
-        Span<byte> random = stackalloc byte[15];
-        RandomNumberGenerator.Fill(random);
-        Span<byte> encoded = stackalloc byte[20];
-        Base64Url.EncodeToUtf8(random, encoded);
-        return Encoding.ASCII.GetString(encoded);
     }
 
     private sealed record PendingBinary(SocketPacketHeader Header, byte[] Text)
