@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Signaling.SocketIO.EngineIO;
+using Signaling.SocketIO.EngineIO.Transports;
 
 namespace Signaling.SocketIO;
 
@@ -11,6 +12,7 @@ namespace Signaling.SocketIO;
 public sealed class EngineIOEndpoints : IHostedService, IAsyncDisposable
 {
     private readonly List<EngineIOServer> _servers = [];
+    private volatile KeyValuePair<string, EngineIORequestDispatcher>[] _direct = [];
     private readonly ILoggerFactory _loggerFactory;
     private readonly IHostApplicationLifetime? _lifetime;
     private CancellationTokenRegistration _stopping;
@@ -53,6 +55,35 @@ public sealed class EngineIOEndpoints : IHostedService, IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>
+    /// Lets <see cref="DirectWebSocketMiddleware"/> serve WebSocket handshakes for <paramref name="path"/> on the
+    /// connection itself (only for endpoints that run before any other middleware).
+    /// </summary>
+    internal void AddDirect(string path, EngineIORequestDispatcher dispatcher)
+    {
+        lock (_servers)
+        {
+            _direct = [.. _direct, new(path.TrimEnd('/'), dispatcher)];
+        }
+    }
+
+    internal bool HasDirectEndpoints => _direct.Length > 0;
+
+    /// <summary>The endpoint served directly at <paramref name="path"/> (with or without its trailing slash), if any.</summary>
+    internal EngineIORequestDispatcher? FindDirect(string path)
+    {
+        var trimmed = path.AsSpan().TrimEnd('/');
+        foreach (var (candidate, dispatcher) in _direct)
+        {
+            if (trimmed.Equals(candidate, StringComparison.OrdinalIgnoreCase))
+            {
+                return dispatcher;
+            }
+        }
+
+        return null;
     }
 
     /// <inheritdoc />

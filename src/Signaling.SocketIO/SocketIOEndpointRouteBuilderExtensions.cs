@@ -26,12 +26,16 @@ public static class SocketIOEndpointRouteBuilderExtensions
     /// Serves Socket.IO at <paramref name="path"/> as an early branch of the middleware pipeline: its requests skip
     /// whatever the app registers after this call (authentication, request logging, routing), which keeps a
     /// long-lived WebSocket request light. Socket.IO authenticates in its own connect middleware, so nothing is lost.
+    /// With <see cref="Microsoft.AspNetCore.Hosting.SocketIOListenOptionsExtensions.UseSocketIOWebSockets"/> on Kestrel's
+    /// endpoints, WebSocket handshakes for this path skip the HTTP pipeline altogether, including middleware registered
+    /// before this call.
     /// </summary>
     public static SocketIOServer UseSocketIO(this IApplicationBuilder app, string path = "/socket.io")
     {
         var services = app.ApplicationServices;
         var server = services.GetRequiredService<SocketIOServer>();
         var (_, dispatcher) = CreateEndpoint(services, server, services.GetRequiredService<IOptions<EngineIOOptions>>().Value);
+        services.GetRequiredService<EngineIOEndpoints>().AddDirect(path, dispatcher);
         app.Map(path.TrimEnd('/'), branch =>
         {
             // Engine.IO has its own heartbeat; WebSocket-level pings would only add a timer per connection.

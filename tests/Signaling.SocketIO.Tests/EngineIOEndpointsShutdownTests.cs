@@ -5,12 +5,12 @@ using Signaling.SocketIO.Tests.Infrastructure;
 namespace Signaling.SocketIO.Tests;
 
 /// <summary>Stopping the host closes every session properly: WebSocket clients get a close frame, pending polls the close packet.</summary>
-public class EngineIOEndpointsShutdownTests
+public abstract class EngineIOEndpointsShutdownTests(SocketIOHosting hosting)
 {
     [Fact]
     public async Task StopAsync_closes_websocket_and_polling_sessions_with_proper_close_packets()
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
         await using var eio4 = await server.ConnectedWebSocketAsync();
         await using var eio3 = await server.WebSocketAsync(protocol: 3);
         Assert.StartsWith("0{", await eio3.ReceiveTextAsync());
@@ -37,3 +37,9 @@ public class EngineIOEndpointsShutdownTests
         Bystander.AssertNoUnhandledExceptions(server);
     }
 }
+
+/// <summary>The tests above with WebSocket handshakes served on the connection, as the Signaling server runs.</summary>
+public sealed class EngineIOEndpointsShutdownTestsDirect() : EngineIOEndpointsShutdownTests(SocketIOHosting.Direct);
+
+/// <summary>The tests above with every request, WebSockets included, going through Kestrel's HTTP pipeline.</summary>
+public sealed class EngineIOEndpointsShutdownTestsOverHttpPipeline() : EngineIOEndpointsShutdownTests(SocketIOHosting.HttpPipeline);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Signaling.Rooms.Invitations;
 using Signaling.Rooms.Redis;
@@ -20,6 +21,14 @@ public static class RealtimeExtensions
     public static IServiceCollection AddSignalingRealtime(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         services.AddSocketIO();
+
+        // WebSocket handshakes on /socket.io are served on the connection itself (see UseSocketIOWebSockets): an idle
+        // socket then holds none of Kestrel's HTTP request state. SocketIO:DirectWebSockets=false turns it off.
+        if (configuration.GetValue("SocketIO:DirectWebSockets", true))
+        {
+            services.Configure<KestrelServerOptions>(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseSocketIOWebSockets()));
+        }
+
         services.AddOptions<SocketIOOptions>().BindConfiguration("SocketIO");
         services.AddOptions<EngineIOOptions>().BindConfiguration("SocketIO:EngineIO").Configure(options =>
         {

@@ -16,6 +16,7 @@ public sealed class EngineIOMetrics
     private readonly Counter<long> _packetsOut;
     private readonly Counter<long> _upgrades;
     private readonly Counter<long> _errors;
+    private readonly Counter<long> _directWebSockets;
 
     /// <summary>Creates the instruments.</summary>
     public EngineIOMetrics(IMeterFactory meterFactory)
@@ -28,6 +29,7 @@ public sealed class EngineIOMetrics
         _packetsOut = meter.CreateCounter<long>("engineio.packets.sent", description: "Engine.IO packets queued for sending.");
         _upgrades = meter.CreateCounter<long>("engineio.upgrades", description: "Polling sessions upgraded to WebSocket.");
         _errors = meter.CreateCounter<long>("engineio.errors", description: "Requests refused and sessions closed on protocol errors.");
+        _directWebSockets = meter.CreateCounter<long>("engineio.websockets.direct", description: "WebSocket handshakes served on the connection itself, without Kestrel's HTTP request state.");
     }
 
     internal void Opened(int protocol, EngineTransportKind transport)
@@ -49,6 +51,8 @@ public sealed class EngineIOMetrics
         _active.Add(-1, Tags(protocol, EngineTransportKind.Polling));
         _active.Add(1, Tags(protocol, EngineTransportKind.WebSocket));
     }
+
+    internal void DirectWebSocket() => _directWebSockets.Add(1);
 
     internal void PacketsIn(int count) => _packetsIn.Add(count);
 

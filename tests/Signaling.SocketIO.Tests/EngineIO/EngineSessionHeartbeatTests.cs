@@ -5,10 +5,10 @@ using Signaling.SocketIO.Tests.Infrastructure;
 namespace Signaling.SocketIO.Tests.EngineIO;
 
 /// <summary>Heartbeats over real sockets with short intervals: EIO4 pings from the server, EIO3 from the client.</summary>
-public class EngineSessionHeartbeatTests
+public abstract class EngineSessionHeartbeatTests(SocketIOHosting hosting)
 {
     // Short enough to keep the tests quick, long enough that a busy test machine answers pings in time.
-    private static Task<SocketIOTestServer> StartAsync() => SocketIOTestServer.StartAsync(engineIO: o =>
+    private Task<SocketIOTestServer> StartAsync() => SocketIOTestServer.StartAsync(hosting, engineIO: o =>
     {
         o.PingInterval = TimeSpan.FromMilliseconds(200);
         o.PingTimeout = TimeSpan.FromMilliseconds(400);
@@ -109,3 +109,9 @@ public class EngineSessionHeartbeatTests
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync()).Status);
     }
 }
+
+/// <summary>The tests above with WebSocket handshakes served on the connection, as the Signaling server runs.</summary>
+public sealed class EngineSessionHeartbeatTestsDirect() : EngineSessionHeartbeatTests(SocketIOHosting.Direct);
+
+/// <summary>The tests above with every request, WebSockets included, going through Kestrel's HTTP pipeline.</summary>
+public sealed class EngineSessionHeartbeatTestsOverHttpPipeline() : EngineSessionHeartbeatTests(SocketIOHosting.HttpPipeline);

@@ -5,11 +5,11 @@ using Signaling.SocketIO.Tests.Infrastructure;
 namespace Signaling.SocketIO.Tests.EngineIO;
 
 /// <summary>A client that does not take its packets fills its bounded send queue and is closed; others are unaffected.</summary>
-public class EngineSessionSendQueueTests
+public abstract class EngineSessionSendQueueTests(SocketIOHosting hosting)
 {
     private const int MaxQueuedPackets = 16;
 
-    private static Task<SocketIOTestServer> StartAsync() => SocketIOTestServer.StartAsync(engineIO: o => o.MaxQueuedPackets = MaxQueuedPackets);
+    private Task<SocketIOTestServer> StartAsync() => SocketIOTestServer.StartAsync(hosting, engineIO: o => o.MaxQueuedPackets = MaxQueuedPackets);
 
     [Fact]
     public async Task Polling_client_that_stops_polling_is_closed_when_its_queue_is_full()
@@ -61,11 +61,16 @@ public class EngineSessionSendQueueTests
 
         Assert.Equal("send queue full", (await server.Disconnected.Reader.ReadAsync(TestTimeouts.Token())).Reason);
 
-        // The server must not wait for the client to read again: the request ends on its own.
-        var query = await server.RequestsCompleted.Reader.ReadAsync(TestTimeouts.Token());
-        Assert.Contains("transport=websocket", query);
+        // The server must not wait for the client to read again: the connection ends on its own.
+        await server.ConnectionsCompleted.Reader.ReadAsync(TestTimeouts.Token());
         await Bystander.AssertServedAsync(server, bystander, "unaffected");
         Assert.True(bystanderSocket.Connected);
         Bystander.AssertNoUnhandledExceptions(server);
     }
 }
+
+/// <summary>The tests above with WebSocket handshakes served on the connection, as the Signaling server runs.</summary>
+public sealed class EngineSessionSendQueueTestsDirect() : EngineSessionSendQueueTests(SocketIOHosting.Direct);
+
+/// <summary>The tests above with every request, WebSockets included, going through Kestrel's HTTP pipeline.</summary>
+public sealed class EngineSessionSendQueueTestsOverHttpPipeline() : EngineSessionSendQueueTests(SocketIOHosting.HttpPipeline);

@@ -12,6 +12,19 @@ using Signaling.SocketIO.SocketIO.Protocol;
 
 namespace Signaling.SocketIO.Tests.Infrastructure;
 
+/// <summary>How the test server hosts Socket.IO.</summary>
+public enum SocketIOHosting
+{
+    /// <summary>
+    /// As the Signaling server does: <c>UseSocketIO</c> as an early branch and WebSocket handshakes served on the
+    /// connection (<c>UseSocketIOWebSockets</c>).
+    /// </summary>
+    Direct,
+
+    /// <summary><c>MapSocketIO</c> behind routing: every request, WebSockets included, goes through Kestrel's HTTP pipeline.</summary>
+    HttpPipeline,
+}
+
 /// <summary>
 /// A real Kestrel server on 127.0.0.1 and a free port with Socket.IO at <c>/socket.io</c> and these handlers on
 /// <c>/</c>: <c>echo</c> re-emits its arguments as <c>echo-back</c> (binary included), <c>ack</c> acknowledges
@@ -21,10 +34,11 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private SocketIOTestServer(WebApplication app, SocketIOServer io, CapturingLoggerProvider logs, Uri baseAddress, Channel<string> requestsCompleted)
+    private SocketIOTestServer(WebApplication app, SocketIOServer io, CapturingLoggerProvider logs, Uri baseAddress, Channel<string> requestsCompleted, Channel<string> connectionsCompleted)
     {
         _app = app;
         RequestsCompleted = requestsCompleted;
+        ConnectionsCompleted = connectionsCompleted;
         IO = io;
         Logs = logs;
         BaseAddress = baseAddress;
@@ -42,6 +56,9 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
     /// <summary>The query string of every request that ended (a WebSocket request ends when its connection does).</summary>
     public Channel<string> RequestsCompleted { get; }
 
+    /// <summary>The id of every TCP connection that ended.</summary>
+    public Channel<string> ConnectionsCompleted { get; }
+
     public Channel<(SocketIOSocket Socket, string Reason)> Disconnected { get; } = Channel.CreateUnbounded<(SocketIOSocket, string)>();
 
     public EngineIOServer Engine => _app.Services.GetRequiredService<EngineIOEndpoints>().Servers[0];
@@ -49,13 +66,32 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<SocketIOTestServer> StartAsync(
+        SocketIOHosting hosting = SocketIOHosting.Direct,
         Action<EngineIOOptions>? engineIO = null,
         Action<SocketIOOptions>? socketIO = null,
         Action<SocketIOServer>? configure = null)
     {
         var logs = new CapturingLoggerProvider();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var connectionsCompleted = Channel.CreateUnbounded<string>();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            listen.Use(next => async connection =>
+            {
+                try
+                {
+                    await next(connection);
+                }
+                finally
+                {
+                    connectionsCompleted.Writer.TryWrite(connection.ConnectionId);
+                }
+            });
+            if (hosting == SocketIOHosting.Direct)
+            {
+                listen.UseSocketIOWebSockets();
+            }
+        }));
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Logging.AddProvider(logs);
@@ -75,7 +111,7 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
             }
         });
         app.UseWebSockets();
-        var io = app.MapSocketIO("/socket.io");
+        var io = hosting == SocketIOHosting.Direct ? app.UseSocketIO("/socket.io") : app.MapSocketIO("/socket.io");
         SocketIOTestServer? server = null;
         var root = io.Of("/");
         root.OnConnection(socket =>
@@ -102,7 +138,7 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
 
         await app.StartAsync(TestTimeouts.Token());
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        server = new SocketIOTestServer(app, io, logs, new Uri(address.TrimEnd('/') + "/"), completed);
+        server = new SocketIOTestServer(app, io, logs, new Uri(address.TrimEnd('/') + "/"), completed, connectionsCompleted);
         return server;
     }
 

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
@@ -103,8 +104,7 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
         if (isWebSocket)
         {
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var session = await server.OpenSessionAsync(protocol, EngineTransportKind.WebSocket, supportsBinary: true, handshake);
-            await new WebSocketTransport(socket, session, logger).RunAsync();
+            await ServeWebSocketAsync(socket, protocol, sid: null, handshake);
             return;
         }
 
@@ -131,13 +131,7 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
             }
 
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            if (session.Transport != EngineTransportKind.Polling || session.IsUpgrading)
-            {
-                await WebSocketTransport.RefuseAfterAcceptAsync(socket, server.Time);
-                return;
-            }
-
-            await new WebSocketTransport(socket, session, logger).RunUpgradeAsync();
+            await ServeWebSocketAsync(socket, session.Protocol, sid, handshake: null);
             return;
         }
 
@@ -162,6 +156,56 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
         }
     }
 
+    /// <summary>
+    /// Whether a WebSocket handshake that arrived on a bare connection (see <see cref="DirectWebSocketMiddleware"/>)
+    /// would be accepted. Whatever this refuses is left to the HTTP pipeline, which answers it with the usual error.
+    /// </summary>
+    internal bool WouldAcceptWebSocket(IReadOnlyDictionary<string, string> query, string? origin)
+    {
+        var options = server.Options;
+        if (!options.AllowWebSocket || !query.TryGetValue("transport", out var transport) || transport != "websocket" || !IsOriginAllowed(origin))
+        {
+            return false;
+        }
+
+        if (query.TryGetValue("sid", out var sid) && sid.Length > 0)
+        {
+            return options.AllowUpgrades && server.TryGetLiveSession(sid, out var session)
+                && session.Transport == EngineTransportKind.Polling && !session.IsUpgrading;
+        }
+
+        var protocol = query.TryGetValue("EIO", out var eio) && eio == "4" ? 4 : 3;
+        return (protocol == 4 || options.AllowEIO3) && server.IsAccepting && !server.IsAtCapacity;
+    }
+
+    /// <summary>
+    /// Serves an accepted WebSocket: a new session when <paramref name="sid"/> is empty, else the upgrade of that
+    /// polling session (a session already upgraded, upgrading or gone gets the socket closed at once, as Node does).
+    /// </summary>
+    internal async Task ServeWebSocketAsync(WebSocket socket, int protocol, string? sid, EngineHandshake? handshake)
+    {
+        if (string.IsNullOrEmpty(sid))
+        {
+            var session = await server.OpenSessionAsync(protocol, EngineTransportKind.WebSocket, supportsBinary: true, handshake!);
+            await new WebSocketTransport(socket, session, logger).RunAsync();
+            return;
+        }
+
+        if (!server.TryGetLiveSession(sid, out var upgrading) || upgrading.Transport != EngineTransportKind.Polling || upgrading.IsUpgrading)
+        {
+            await WebSocketTransport.RefuseAfterAcceptAsync(socket, server.Time);
+            return;
+        }
+
+        await new WebSocketTransport(socket, upgrading, logger).RunUpgradeAsync();
+    }
+
+    private bool IsOriginAllowed(string? origin)
+    {
+        var allowed = server.Options.AllowedOrigins;
+        return allowed.Count == 0 || string.IsNullOrEmpty(origin) || allowed.Contains("*") || allowed.Contains(origin, StringComparer.OrdinalIgnoreCase);
+    }
+
     /// <summary>Adds CORS headers; false when the request's origin is not allowed.</summary>
     private bool ApplyCors(HttpContext context)
     {
@@ -173,7 +217,7 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
         }
 
         var value = origin.ToString();
-        if (!allowed.Contains("*") && !allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
+        if (!IsOriginAllowed(value))
         {
             return false;
         }

@@ -3,11 +3,11 @@ using Signaling.SocketIO.Tests.Infrastructure;
 
 namespace Signaling.SocketIO.Tests.EngineIO.Transports;
 
-public class CorsTests
+public abstract class CorsTests(SocketIOHosting hosting)
 {
     private const string Allowed = "https://app.example.com";
 
-    private static Task<SocketIOTestServer> StartAsync() => SocketIOTestServer.StartAsync(engineIO: o => o.AllowedOrigins.Add(Allowed));
+    private Task<SocketIOTestServer> StartAsync() => SocketIOTestServer.StartAsync(hosting, engineIO: o => o.AllowedOrigins.Add(Allowed));
 
     [Fact]
     public async Task Echoes_an_allowed_origin_with_credentials()
@@ -71,3 +71,9 @@ public class CorsTests
         Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
     }
 }
+
+/// <summary>The tests above with WebSocket handshakes served on the connection, as the Signaling server runs.</summary>
+public sealed class CorsTestsDirect() : CorsTests(SocketIOHosting.Direct);
+
+/// <summary>The tests above with every request, WebSockets included, going through Kestrel's HTTP pipeline.</summary>
+public sealed class CorsTestsOverHttpPipeline() : CorsTests(SocketIOHosting.HttpPipeline);

@@ -4,7 +4,7 @@ using Signaling.SocketIO.Tests.Infrastructure;
 namespace Signaling.SocketIO.Tests.EngineIO.Transports;
 
 /// <summary>One client floods the server with garbage while another exchanges normally.</summary>
-public class GarbageFloodTests
+public abstract class GarbageFloodTests(SocketIOHosting hosting)
 {
     private const int Connections = 20;
     private const int FramesPerConnection = 50;
@@ -13,7 +13,7 @@ public class GarbageFloodTests
     [Fact]
     public async Task Garbage_flood_from_one_client_does_not_disturb_another_nor_reach_the_log_as_an_error()
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
         await using var bystander = await server.ConnectedWebSocketAsync();
 
         var flood = Task.WhenAll(FloodWebSocketsAsync(server), FloodPollingAsync(server));
@@ -82,3 +82,9 @@ public class GarbageFloodTests
         }
     }
 }
+
+/// <summary>The tests above with WebSocket handshakes served on the connection, as the Signaling server runs.</summary>
+public sealed class GarbageFloodTestsDirect() : GarbageFloodTests(SocketIOHosting.Direct);
+
+/// <summary>The tests above with every request, WebSockets included, going through Kestrel's HTTP pipeline.</summary>
+public sealed class GarbageFloodTestsOverHttpPipeline() : GarbageFloodTests(SocketIOHosting.HttpPipeline);

@@ -4,7 +4,7 @@ using Signaling.SocketIO.Tests.Infrastructure;
 
 namespace Signaling.SocketIO.Tests.EngineIO.Transports;
 
-public class HandshakeTests
+public abstract class HandshakeTests(SocketIOHosting hosting)
 {
     private static void AssertOpenPacket(JsonElement open, string[] upgrades, bool hasMaxPayload)
     {
@@ -20,7 +20,7 @@ public class HandshakeTests
         }
     }
 
-    private static Task<SocketIOTestServer> StartAsync() => SocketIOTestServer.StartAsync(engineIO: o =>
+    private Task<SocketIOTestServer> StartAsync() => SocketIOTestServer.StartAsync(hosting, engineIO: o =>
     {
         o.PingInterval = TimeSpan.FromMilliseconds(1500);
         o.PingTimeout = TimeSpan.FromMilliseconds(1000);
@@ -101,3 +101,9 @@ public class HandshakeTests
         Assert.Equal(open.GetProperty("sid").GetString(), (await server.NextConnectedAsync()).Id);
     }
 }
+
+/// <summary>The tests above with WebSocket handshakes served on the connection, as the Signaling server runs.</summary>
+public sealed class HandshakeTestsDirect() : HandshakeTests(SocketIOHosting.Direct);
+
+/// <summary>The tests above with every request, WebSockets included, going through Kestrel's HTTP pipeline.</summary>
+public sealed class HandshakeTestsOverHttpPipeline() : HandshakeTests(SocketIOHosting.HttpPipeline);

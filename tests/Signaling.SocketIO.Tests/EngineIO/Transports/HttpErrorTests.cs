@@ -5,7 +5,7 @@ using Signaling.SocketIO.Tests.Infrastructure;
 namespace Signaling.SocketIO.Tests.EngineIO.Transports;
 
 /// <summary>Every refusal is HTTP 400 with the <c>{code, message}</c> body Engine.IO clients parse.</summary>
-public class HttpErrorTests
+public abstract class HttpErrorTests(SocketIOHosting hosting)
 {
     public static TheoryData<string, string, int, string> Errors => new()
     {
@@ -22,7 +22,7 @@ public class HttpErrorTests
     [MemberData(nameof(Errors))]
     public async Task Refuses_with_code_and_message(string method, string query, int code, string message)
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
         using var http = server.CreateHttpClient();
 
         using var response = await http.SendAsync(new HttpRequestMessage(new HttpMethod(method), "socket.io/?" + query), TestTimeouts.Token());
@@ -37,7 +37,7 @@ public class HttpErrorTests
     [InlineData("EIO=5&transport=polling")]
     public async Task Refuses_protocol_3_and_unknown_versions_when_EIO3_is_disabled(string query)
     {
-        await using var server = await SocketIOTestServer.StartAsync(engineIO: o => o.AllowEIO3 = false);
+        await using var server = await SocketIOTestServer.StartAsync(hosting, engineIO: o => o.AllowEIO3 = false);
         using var http = server.CreateHttpClient();
 
         using var response = await http.GetAsync("socket.io/?" + query, TestTimeouts.Token());
@@ -49,7 +49,7 @@ public class HttpErrorTests
     [Fact]
     public async Task Refuses_a_websocket_upgrade_for_an_unknown_session_before_upgrading()
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
 
         var status = await WebSocketClient.TryConnectAsync(new Uri(server.BaseAddress, "socket.io/?EIO=4&transport=websocket&sid=no-such-session"));
 
@@ -59,7 +59,7 @@ public class HttpErrorTests
     [Fact]
     public async Task Refuses_a_websocket_upgrade_with_EIO3_when_disabled_before_upgrading()
     {
-        await using var server = await SocketIOTestServer.StartAsync(engineIO: o => o.AllowEIO3 = false);
+        await using var server = await SocketIOTestServer.StartAsync(hosting, engineIO: o => o.AllowEIO3 = false);
 
         var status = await WebSocketClient.TryConnectAsync(new Uri(server.BaseAddress, "socket.io/?EIO=3&transport=websocket"));
 
@@ -69,7 +69,7 @@ public class HttpErrorTests
     [Fact]
     public async Task Ignores_unknown_query_parameters()
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
         using var http = server.CreateHttpClient();
 
         using var response = await http.GetAsync("socket.io/?EIO=4&transport=polling&t=Nx8abc&foo=bar", TestTimeouts.Token());
@@ -86,3 +86,9 @@ public class HttpErrorTests
         Assert.Equal(message, body.GetProperty("message").GetString());
     }
 }
+
+/// <summary>The tests above with WebSocket handshakes served on the connection, as the Signaling server runs.</summary>
+public sealed class HttpErrorTestsDirect() : HttpErrorTests(SocketIOHosting.Direct);
+
+/// <summary>The tests above with every request, WebSockets included, going through Kestrel's HTTP pipeline.</summary>
+public sealed class HttpErrorTestsOverHttpPipeline() : HttpErrorTests(SocketIOHosting.HttpPipeline);

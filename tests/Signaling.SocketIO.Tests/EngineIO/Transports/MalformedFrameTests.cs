@@ -5,7 +5,7 @@ using Signaling.SocketIO.Tests.Infrastructure;
 namespace Signaling.SocketIO.Tests.EngineIO.Transports;
 
 /// <summary>Malformed Engine.IO input closes the offending session only; its neighbours keep working.</summary>
-public class MalformedFrameTests
+public abstract class MalformedFrameTests(SocketIOHosting hosting)
 {
     public static TheoryData<int, string> WebSocketFrames => new()
     {
@@ -24,7 +24,7 @@ public class MalformedFrameTests
     [MemberData(nameof(WebSocketFrames))]
     public async Task Malformed_websocket_frame_closes_that_connection_only(int protocol, string frame)
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
         await using var bystander = await server.ConnectedWebSocketAsync();
         await using var victim = await server.WebSocketAsync(protocol);
         Assert.StartsWith("0{", await victim.ReceiveTextAsync());
@@ -55,7 +55,7 @@ public class MalformedFrameTests
     [MemberData(nameof(PollingBodies))]
     public async Task Malformed_polling_payload_gets_400_and_closes_that_session_only(int protocol, string body)
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
         await using var bystander = await server.ConnectedWebSocketAsync();
         using var victim = server.Polling(protocol);
         await victim.HandshakeAsync();
@@ -70,7 +70,7 @@ public class MalformedFrameTests
     [Fact]
     public async Task EIO4_client_ping_over_polling_closes_the_session()
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
         using var victim = server.Polling();
         await victim.HandshakeAsync();
 
@@ -84,7 +84,7 @@ public class MalformedFrameTests
     [Fact]
     public async Task Malformed_binary_polling_payload_of_EIO3_closes_the_session()
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
         using var victim = server.Polling(protocol: 3);
         await victim.HandshakeAsync();
         using var content = new ByteArrayContent([1, 9, 9, 9, 9, 9, 0xff, 4, 1]);
@@ -111,3 +111,9 @@ public class MalformedFrameTests
         };
     }
 }
+
+/// <summary>The tests above with WebSocket handshakes served on the connection, as the Signaling server runs.</summary>
+public sealed class MalformedFrameTestsDirect() : MalformedFrameTests(SocketIOHosting.Direct);
+
+/// <summary>The tests above with every request, WebSockets included, going through Kestrel's HTTP pipeline.</summary>
+public sealed class MalformedFrameTestsOverHttpPipeline() : MalformedFrameTests(SocketIOHosting.HttpPipeline);

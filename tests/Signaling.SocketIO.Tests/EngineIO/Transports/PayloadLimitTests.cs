@@ -4,11 +4,11 @@ using Signaling.SocketIO.Tests.Infrastructure;
 
 namespace Signaling.SocketIO.Tests.EngineIO.Transports;
 
-public class PayloadLimitTests
+public abstract class PayloadLimitTests(SocketIOHosting hosting)
 {
     private const int MaxPayload = 1000;
 
-    private static Task<SocketIOTestServer> StartAsync() => SocketIOTestServer.StartAsync(engineIO: o => o.MaxPayload = MaxPayload);
+    private Task<SocketIOTestServer> StartAsync() => SocketIOTestServer.StartAsync(hosting, engineIO: o => o.MaxPayload = MaxPayload);
 
     private static string Echo(int totalLength)
     {
@@ -105,3 +105,9 @@ public class PayloadLimitTests
         Assert.Equal(WebSocketCloseStatus.MessageTooBig, await client.WaitForCloseAsync());
     }
 }
+
+/// <summary>The tests above with WebSocket handshakes served on the connection, as the Signaling server runs.</summary>
+public sealed class PayloadLimitTestsDirect() : PayloadLimitTests(SocketIOHosting.Direct);
+
+/// <summary>The tests above with every request, WebSockets included, going through Kestrel's HTTP pipeline.</summary>
+public sealed class PayloadLimitTestsOverHttpPipeline() : PayloadLimitTests(SocketIOHosting.HttpPipeline);

@@ -5,7 +5,7 @@ using Signaling.SocketIO.Tests.Infrastructure;
 namespace Signaling.SocketIO.Tests.EngineIO.Transports;
 
 /// <summary>The polling → WebSocket upgrade: probe, noop to the pending poll, upgrade packet, then polling is refused.</summary>
-public class UpgradeTests
+public abstract class UpgradeTests(SocketIOHosting hosting)
 {
     [Theory]
     [InlineData(4, "")]
@@ -13,7 +13,7 @@ public class UpgradeTests
     [InlineData(3, "")]
     public async Task Upgrades_releases_the_pending_poll_with_a_noop_and_refuses_polling_afterwards(int protocol, string query)
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
         using var polling = server.Polling(protocol, query);
         await polling.ConnectAsync();
         var pendingPoll = polling.GetAsync();
@@ -38,7 +38,7 @@ public class UpgradeTests
     [Fact]
     public async Task Packets_queued_during_the_upgrade_go_out_over_the_websocket_without_the_noop()
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
         using var polling = server.Polling();
         await polling.ConnectAsync();
         var socket = await server.NextConnectedAsync();
@@ -55,7 +55,7 @@ public class UpgradeTests
     [Fact]
     public async Task A_second_websocket_for_an_upgraded_session_is_accepted_then_closed()
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
         using var polling = server.Polling();
         await polling.ConnectAsync();
         await using var ws = await server.WebSocketAsync(sid: polling.Sid);
@@ -73,7 +73,7 @@ public class UpgradeTests
     [Fact]
     public async Task A_failed_probe_leaves_the_session_on_polling()
     {
-        await using var server = await SocketIOTestServer.StartAsync();
+        await using var server = await SocketIOTestServer.StartAsync(hosting);
         using var polling = server.Polling();
         await polling.ConnectAsync();
 
@@ -89,3 +89,9 @@ public class UpgradeTests
         Assert.Contains("42[\"echo-back\",\"still polling\"]", body.Split('\u001e'));
     }
 }
+
+/// <summary>The tests above with WebSocket handshakes served on the connection, as the Signaling server runs.</summary>
+public sealed class UpgradeTestsDirect() : UpgradeTests(SocketIOHosting.Direct);
+
+/// <summary>The tests above with every request, WebSockets included, going through Kestrel's HTTP pipeline.</summary>
+public sealed class UpgradeTestsOverHttpPipeline() : UpgradeTests(SocketIOHosting.HttpPipeline);

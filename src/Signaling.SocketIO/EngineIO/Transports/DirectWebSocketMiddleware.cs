@@ -1,0 +1,151 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+
+namespace Signaling.SocketIO.EngineIO.Transports;
+
+/// <summary>
+/// Kestrel connection middleware that takes a connection whose first request is a WebSocket handshake for an
+/// Engine.IO endpoint, answers it and frames the WebSocket directly on the connection's pipes. Such a socket lives
+/// for hours and would otherwise keep Kestrel's whole HTTP/1.1 request state (connection, headers, features, the
+/// upgraded request's tasks) alive with it: about 7 KiB per idle connection. Every other connection, and any
+/// handshake the endpoint would refuse, goes on to Kestrel's HTTP server untouched, so errors are answered as usual.
+/// </summary>
+internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next, EngineIOEndpoints endpoints, EngineIOMetrics metrics, TimeSpan headersTimeout, ILogger logger)
+{
+    private static readonly WebSocketCreationOptions SocketOptions = new()
+    {
+        IsServer = true,
+
+        // Engine.IO has its own heartbeat; WebSocket pings would only add a timer per connection.
+        KeepAliveInterval = TimeSpan.Zero,
+    };
+
+    public async Task OnConnectionAsync(ConnectionContext connection)
+    {
+        var taken = endpoints.HasDirectEndpoints ? await TryTakeAsync(connection) : null;
+        if (taken is not { } handshake)
+        {
+            await next(connection);
+            return;
+        }
+
+        await ServeAsync(connection, handshake.Request, handshake.Dispatcher, handshake.Query);
+    }
+
+    /// <summary>
+    /// Reads the first request's header block without consuming it, and consumes it only when this endpoint will
+    /// serve it. Otherwise the bytes stay in the pipe for Kestrel's parser, which must then see them at once: the
+    /// examined position is left short of the data (moving it back would throw, and at the end Kestrel's first read
+    /// would wait for more bytes).
+    /// </summary>
+    private async Task<(WebSocketUpgradeRequest Request, EngineIORequestDispatcher Dispatcher, Dictionary<string, string> Query)?> TryTakeAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        timeout.CancelAfter(headersTimeout);
+        long examined = 0;
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // A slow or silent client: Kestrel's own timeouts take over (nothing was consumed).
+                return null;
+            }
+
+            var buffer = result.Buffer;
+            var outcome = WebSocketUpgradeRequest.TryParse(buffer, out var request, out var length);
+            if (outcome == UpgradeParseOutcome.NeedMore && !result.IsCompleted && !result.IsCanceled)
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+                examined = buffer.Length;
+                continue;
+            }
+
+            if (outcome == UpgradeParseOutcome.Upgrade
+                && endpoints.FindDirect(request!.Path) is { } dispatcher
+                && ParseQuery(request.QueryString) is { } query
+                && dispatcher.WouldAcceptWebSocket(query, request.Origin))
+            {
+                input.AdvanceTo(buffer.GetPosition(length));
+                return (request, dispatcher, query);
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.GetPosition(Math.Min(examined, buffer.Length)));
+            return null;
+        }
+    }
+
+    private async Task ServeAsync(ConnectionContext connection, WebSocketUpgradeRequest request, EngineIORequestDispatcher dispatcher, Dictionary<string, string> query)
+    {
+        var output = connection.Transport.Output;
+        var response = Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {request.AcceptKey()}\r\n\r\n");
+        var flushed = await output.WriteAsync(response, connection.ConnectionClosed);
+        if (flushed.IsCanceled || flushed.IsCompleted)
+        {
+            return;
+        }
+
+        metrics.DirectWebSocket();
+        Log.Accepted(logger, connection.ConnectionId, request.Path);
+        var protocol = query.TryGetValue("EIO", out var eio) && eio == "4" ? 4 : 3;
+        query.TryGetValue("sid", out var sid);
+        var handshake = string.IsNullOrEmpty(sid)
+            ? new EngineHandshake
+            {
+                Query = query,
+                Origin = string.IsNullOrEmpty(request.Origin) ? null : request.Origin,
+                Authorization = string.IsNullOrEmpty(request.Authorization) ? null : request.Authorization,
+                RemoteAddress = (connection.RemoteEndPoint as IPEndPoint)?.Address.ToString(),
+            }
+            : null;
+
+        using var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport), SocketOptions);
+        try
+        {
+            await dispatcher.ServeWebSocketAsync(socket, protocol, sid, handshake);
+        }
+        finally
+        {
+            // An aborted socket (a client that stopped reading, a failed upgrade) drops the connection; after a
+            // clean close the connection ends normally so the close frame still goes out.
+            if (socket.State == WebSocketState.Aborted)
+            {
+                connection.Abort(new ConnectionAbortedException("WebSocket aborted"));
+            }
+        }
+    }
+
+    private static Dictionary<string, string>? ParseQuery(string queryString)
+    {
+        var parsed = QueryHelpers.ParseNullableQuery(queryString);
+        if (parsed is null)
+        {
+            return null;
+        }
+
+        var query = new Dictionary<string, string>(parsed.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in parsed)
+        {
+            query[key] = value.ToString();
+        }
+
+        return query;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(30, LogLevel.Trace, "Connection {ConnectionId}: WebSocket handshake for {Path} served on the connection")]
+        public static partial void Accepted(ILogger logger, string connectionId, string path);
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Signaling.SocketIO;
+using Signaling.SocketIO.EngineIO;
+using Signaling.SocketIO.EngineIO.Transports;
+
+namespace Microsoft.AspNetCore.Hosting;
+
+/// <summary>Kestrel endpoint settings for Socket.IO.</summary>
+public static class SocketIOListenOptionsExtensions
+{
+    /// <summary>
+    /// Serves WebSocket handshakes for endpoints mapped with <c>UseSocketIO</c> on the connection itself, without
+    /// Kestrel's HTTP/1.1 request machinery, which would otherwise stay allocated for the socket's whole life (about
+    /// 7 KiB per idle connection). Only a connection's first request is considered, and only a plain handshake the
+    /// endpoint would accept; everything else (other paths, errors, HTTP/2, TLS bytes when this runs before
+    /// <c>UseHttps</c>) continues to the HTTP server unchanged. Call it after <c>UseHttps</c> to cover TLS endpoints.
+    /// </summary>
+    public static ListenOptions UseSocketIOWebSockets(this ListenOptions listenOptions)
+    {
+        ArgumentNullException.ThrowIfNull(listenOptions);
+        var services = listenOptions.ApplicationServices;
+        var headersTimeout = listenOptions.KestrelServerOptions.Limits.RequestHeadersTimeout;
+        listenOptions.Use(next =>
+        {
+            var middleware = new DirectWebSocketMiddleware(
+                next,
+                services.GetRequiredService<EngineIOEndpoints>(),
+                services.GetRequiredService<EngineIOMetrics>(),
+                headersTimeout,
+                services.GetRequiredService<ILoggerFactory>().CreateLogger("Signaling.SocketIO.EngineIO.Transports"));
+            return middleware.OnConnectionAsync;
+        });
+        return listenOptions;
+    }
+}
