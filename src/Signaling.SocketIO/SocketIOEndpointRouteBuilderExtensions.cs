@@ -35,6 +35,12 @@ public static class SocketIOEndpointRouteBuilderExtensions
         var services = app.ApplicationServices;
         var server = services.GetRequiredService<SocketIOServer>();
         var (_, dispatcher) = CreateEndpoint(services, server, services.GetRequiredService<IOptions<EngineIOOptions>>().Value);
+        MapBranch(app, services, path, dispatcher);
+        return server;
+    }
+
+    private static void MapBranch(IApplicationBuilder app, IServiceProvider services, string path, EngineIORequestDispatcher dispatcher)
+    {
         services.GetRequiredService<EngineIOEndpoints>().AddDirect(path, dispatcher);
         app.Map(path.TrimEnd('/'), branch =>
         {
@@ -42,6 +48,17 @@ public static class SocketIOEndpointRouteBuilderExtensions
             branch.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
             branch.Run(dispatcher.DispatchAsync);
         });
+    }
+
+    /// <summary>
+    /// Serves a bare Engine.IO endpoint with its own handler and options as an early branch of the pipeline, the way
+    /// <see cref="UseSocketIO"/> serves Socket.IO (WebSocket handshakes included in <c>UseSocketIOWebSockets</c>).
+    /// </summary>
+    public static EngineIOServer UseEngineIO(this IApplicationBuilder app, string path, IEngineSessionHandler handler, EngineIOOptions options)
+    {
+        var services = app.ApplicationServices;
+        var (server, dispatcher) = CreateEndpoint(services, handler, options);
+        MapBranch(app, services, path, dispatcher);
         return server;
     }
 

@@ -3,19 +3,20 @@ using Signaling.SocketIO.EngineIO;
 
 // The server the socketio/engine.io-protocol and socketio/socket.io-protocol test suites assume:
 // dotnet run --project tests/Signaling.SocketIO.Conformance -c Release -- --urls http://localhost:3000
+// It hosts both endpoints the way the Signaling server does: early pipeline branches, WebSocket handshakes served on
+// the connection.
 var builder = WebApplication.CreateSlimBuilder(args);
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseSocketIOWebSockets()));
 builder.Services.AddSocketIO(
     socketIO => socketIO.ConnectTimeout = ConformanceOptions.ConnectTimeout,
     ConformanceOptions.Configure);
 
 var app = builder.Build();
-app.UseWebSockets();
-
 var engineOptions = new EngineIOOptions();
 ConformanceOptions.Configure(engineOptions);
-app.MapEngineIO("/engine.io", new EchoSessionHandler(), engineOptions);
+app.UseEngineIO("/engine.io", new EchoSessionHandler(), engineOptions);
 
-var io = app.MapSocketIO("/socket.io");
+var io = app.UseSocketIO("/socket.io");
 ConformanceHandlers.Register(io.Of("/"));
 ConformanceHandlers.Register(io.Of("/custom"));
 
