@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Signaling.SocketIO.EngineIO.Protocol;
 
 namespace Signaling.SocketIO.EngineIO;
@@ -42,7 +41,7 @@ public sealed partial class EngineSession
     private const int StateUpgrading = 1;
     private const int StateClosed = 2;
 
-    private readonly Channel<OutboundMessage> _queue;
+    private readonly SendQueue _queue;
     private readonly EngineIOServer _server;
     private readonly Lock _sync = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -65,12 +64,7 @@ public sealed partial class EngineSession
         Transport = transport;
         SupportsBinary = supportsBinary;
         Handshake = handshake;
-        _queue = Channel.CreateBounded<OutboundMessage>(new BoundedChannelOptions(server.Options.MaxQueuedPackets)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _queue = new SendQueue(server.Options.MaxQueuedPackets);
         var now = server.Time.GetTimestamp();
         _lastPingReceived = now;
         _nextPingAt = now + server.ToTicks(server.Options.PingInterval);
@@ -102,7 +96,7 @@ public sealed partial class EngineSession
 
     internal EnginePayloadCodec Codec { get; }
 
-    internal ChannelReader<OutboundMessage> Queue => _queue.Reader;
+    internal SendQueue Queue => _queue;
 
     /// <summary>Completes when the session closes.</summary>
     internal Task Closed => _closed.Task;
@@ -112,7 +106,7 @@ public sealed partial class EngineSession
     /// <summary>Queues a message. Returns false (and closes the session) when the queue is full, or when closed.</summary>
     public bool Send(in OutboundMessage message)
     {
-        if (_queue.Writer.TryWrite(message))
+        if (_queue.TryWrite(message))
         {
             _server.Metrics.PacketsOut(message.PacketCount);
             return true;
@@ -166,10 +160,10 @@ public sealed partial class EngineSession
         // a WebSocket writer ends when the queue completes.
         if (Transport == EngineTransportKind.Polling)
         {
-            _queue.Writer.TryWrite(new OutboundMessage(EngineFrame.Control(lastPollPacket)));
+            _queue.TryWrite(new OutboundMessage(EngineFrame.Control(lastPollPacket)));
         }
 
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         _closed.TrySetResult();
         _server.OnSessionClosed(this, reason);
     }
@@ -250,7 +244,7 @@ public sealed partial class EngineSession
 
             var items = new List<OutboundMessage>();
             var bytes = 0;
-            while (bytes < maxBytes && _queue.Reader.TryRead(out var item))
+            while (bytes < maxBytes && _queue.TryRead(out var item))
             {
                 items.Add(item);
                 bytes += item.Frame.Payload.Length;
@@ -277,7 +271,7 @@ public sealed partial class EngineSession
         }
 
         // Wake a pending poll: it answers noop while upgrading.
-        _queue.Writer.TryWrite(new OutboundMessage(EngineFrame.Control(EnginePacketType.Noop)));
+        _queue.TryWrite(new OutboundMessage(EngineFrame.Control(EnginePacketType.Noop)));
         return true;
     }
 

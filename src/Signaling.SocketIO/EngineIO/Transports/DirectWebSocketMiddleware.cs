@@ -25,16 +25,77 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
         KeepAliveInterval = TimeSpan.Zero,
     };
 
-    public async Task OnConnectionAsync(ConnectionContext connection)
+    public Task OnConnectionAsync(ConnectionContext connection)
+        => endpoints.HasDirectEndpoints ? TakeOrPassAsync(connection) : next(connection);
+
+    private async Task TakeOrPassAsync(ConnectionContext connection)
     {
-        var taken = endpoints.HasDirectEndpoints ? await TryTakeAsync(connection) : null;
-        if (taken is not { } handshake)
+        var (taken, socket, serving) = await TryAcceptAsync(connection);
+        if (!taken)
         {
             await next(connection);
             return;
         }
 
-        await ServeAsync(connection, handshake.Request, handshake.Dispatcher, handshake.Query);
+        if (socket is null)
+        {
+            return;
+        }
+
+        // Only the socket and its task live on in this frame for the connection's lifetime: the request's strings
+        // and buffers were left behind in TryAcceptAsync's.
+        using (socket)
+        {
+            try
+            {
+                await serving!;
+            }
+            finally
+            {
+                // An aborted socket (a client that stopped reading, a failed upgrade) drops the connection; after a
+                // clean close the connection ends normally so the close frame still goes out.
+                if (socket.State == WebSocketState.Aborted)
+                {
+                    connection.Abort(new ConnectionAbortedException("WebSocket aborted"));
+                }
+            }
+        }
+    }
+
+    /// <summary>Answers the handshake if this endpoint takes it and starts serving the socket.</summary>
+    private async Task<(bool Taken, WebSocket? Socket, Task? Serving)> TryAcceptAsync(ConnectionContext connection)
+    {
+        if (await TryTakeAsync(connection) is not { } taken)
+        {
+            return (false, null, null);
+        }
+
+        var (request, dispatcher, query) = taken;
+
+        var response = Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {request.AcceptKey()}\r\n\r\n");
+        var flushed = await connection.Transport.Output.WriteAsync(response, connection.ConnectionClosed);
+        if (flushed.IsCanceled || flushed.IsCompleted)
+        {
+            return (true, null, null);
+        }
+
+        metrics.DirectWebSocket();
+        Log.Accepted(logger, connection.ConnectionId, request.Path);
+        var protocol = query.TryGetValue("EIO", out var eio) && eio == "4" ? 4 : 3;
+        query.TryGetValue("sid", out var sid);
+        var handshake = string.IsNullOrEmpty(sid)
+            ? new EngineHandshake
+            {
+                Query = query,
+                Origin = string.IsNullOrEmpty(request.Origin) ? null : request.Origin,
+                Authorization = string.IsNullOrEmpty(request.Authorization) ? null : request.Authorization,
+                RemoteAddress = (connection.RemoteEndPoint as IPEndPoint)?.Address.ToString(),
+            }
+            : null;
+
+        var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport), SocketOptions);
+        return (true, socket, dispatcher.ServeWebSocketAsync(socket, protocol, sid, handshake));
     }
 
     /// <summary>
@@ -82,47 +143,6 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
 
             input.AdvanceTo(buffer.Start, buffer.GetPosition(Math.Min(examined, buffer.Length)));
             return null;
-        }
-    }
-
-    private async Task ServeAsync(ConnectionContext connection, WebSocketUpgradeRequest request, EngineIORequestDispatcher dispatcher, Dictionary<string, string> query)
-    {
-        var output = connection.Transport.Output;
-        var response = Encoding.ASCII.GetBytes(
-            $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {request.AcceptKey()}\r\n\r\n");
-        var flushed = await output.WriteAsync(response, connection.ConnectionClosed);
-        if (flushed.IsCanceled || flushed.IsCompleted)
-        {
-            return;
-        }
-
-        metrics.DirectWebSocket();
-        Log.Accepted(logger, connection.ConnectionId, request.Path);
-        var protocol = query.TryGetValue("EIO", out var eio) && eio == "4" ? 4 : 3;
-        query.TryGetValue("sid", out var sid);
-        var handshake = string.IsNullOrEmpty(sid)
-            ? new EngineHandshake
-            {
-                Query = query,
-                Origin = string.IsNullOrEmpty(request.Origin) ? null : request.Origin,
-                Authorization = string.IsNullOrEmpty(request.Authorization) ? null : request.Authorization,
-                RemoteAddress = (connection.RemoteEndPoint as IPEndPoint)?.Address.ToString(),
-            }
-            : null;
-
-        using var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport), SocketOptions);
-        try
-        {
-            await dispatcher.ServeWebSocketAsync(socket, protocol, sid, handshake);
-        }
-        finally
-        {
-            // An aborted socket (a client that stopped reading, a failed upgrade) drops the connection; after a
-            // clean close the connection ends normally so the close frame still goes out.
-            if (socket.State == WebSocketState.Aborted)
-            {
-                connection.Abort(new ConnectionAbortedException("WebSocket aborted"));
-            }
         }
     }
 

@@ -182,23 +182,28 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
     /// Serves an accepted WebSocket: a new session when <paramref name="sid"/> is empty, else the upgrade of that
     /// polling session (a session already upgraded, upgrading or gone gets the socket closed at once, as Node does).
     /// </summary>
-    internal async Task ServeWebSocketAsync(WebSocket socket, int protocol, string? sid, EngineHandshake? handshake)
+    internal Task ServeWebSocketAsync(WebSocket socket, int protocol, string? sid, EngineHandshake? handshake)
     {
         if (string.IsNullOrEmpty(sid))
         {
-            var session = await server.OpenSessionAsync(protocol, EngineTransportKind.WebSocket, supportsBinary: true, handshake!);
-            await new WebSocketTransport(socket, session, logger).RunAsync();
-            return;
+            // Not async when the session opens synchronously (the usual case): this frame would otherwise stay
+            // allocated for the socket's whole life.
+            var opening = server.OpenSessionAsync(protocol, EngineTransportKind.WebSocket, supportsBinary: true, handshake!);
+            return opening.IsCompletedSuccessfully
+                ? new WebSocketTransport(socket, opening.Result, logger).RunAsync()
+                : RunWhenOpenAsync(socket, opening);
         }
 
         if (!server.TryGetLiveSession(sid, out var upgrading) || upgrading.Transport != EngineTransportKind.Polling || upgrading.IsUpgrading)
         {
-            await WebSocketTransport.RefuseAfterAcceptAsync(socket, server.Time);
-            return;
+            return WebSocketTransport.RefuseAfterAcceptAsync(socket, server.Time);
         }
 
-        await new WebSocketTransport(socket, upgrading, logger).RunUpgradeAsync();
+        return new WebSocketTransport(socket, upgrading, logger).RunUpgradeAsync();
     }
+
+    private async Task RunWhenOpenAsync(WebSocket socket, ValueTask<EngineSession> opening)
+        => await new WebSocketTransport(socket, await opening, logger).RunAsync();
 
     private bool IsOriginAllowed(string? origin)
     {
