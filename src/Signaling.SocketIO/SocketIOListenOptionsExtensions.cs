@@ -15,7 +15,10 @@ public static class SocketIOListenOptionsExtensions
     /// Kestrel's HTTP/1.1 request machinery, which would otherwise stay allocated for the socket's whole life (about
     /// 7 KiB per idle connection). Only a connection's first request is considered, and only a plain handshake the
     /// endpoint would accept; everything else (other paths, errors, HTTP/2, TLS bytes when this runs before
-    /// <c>UseHttps</c>) continues to the HTTP server unchanged. Call it after <c>UseHttps</c> to cover TLS endpoints.
+    /// <c>UseHttps</c>) continues to the HTTP server unchanged. To cover a TLS endpoint, call it after <c>UseHttps</c> on
+    /// that endpoint's options; applied through <c>ConfigureEndpointDefaults</c> it runs before TLS, so WebSockets on
+    /// HTTPS endpoints keep the HTTP path. Kestrel's <c>MaxConcurrentUpgradedConnections</c> does not count these
+    /// sockets (the Engine.IO <c>MaxSessions</c> limit does).
     /// </summary>
     public static ListenOptions UseSocketIOWebSockets(this ListenOptions listenOptions)
     {

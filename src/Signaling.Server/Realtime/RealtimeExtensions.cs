@@ -24,6 +24,7 @@ public static class RealtimeExtensions
 
         // WebSocket handshakes on /socket.io are served on the connection itself (see UseSocketIOWebSockets): an idle
         // socket then holds none of Kestrel's HTTP request state. SocketIO:DirectWebSockets=false turns it off.
+        // ConfigureEndpointDefaults keeps one action: code that sets its own must call UseSocketIOWebSockets in it.
         if (configuration.GetValue("SocketIO:DirectWebSockets", true))
         {
             services.Configure<KestrelServerOptions>(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseSocketIOWebSockets()));

@@ -1,15 +1,20 @@
-using System.Threading.Tasks.Sources;
 using Signaling.SocketIO.EngineIO.Protocol;
 
 namespace Signaling.SocketIO.EngineIO;
 
 /// <summary>
-/// A session's outgoing messages: bounded, written from any thread, read by one transport at a time. It replaces a
+/// A session's outgoing messages: bounded, written from any thread, read by the active transport. It replaces a
 /// bounded <c>Channel</c>, which pre-allocates five operation objects per instance; an idle session here holds this
-/// object and a small ring. A ring grown by a burst is released once drained, so a session that once fell behind
-/// does not keep its peak buffer for the rest of its life.
+/// object, a small ring and the signal its reader waits on. A ring grown by a burst is released once drained, so a
+/// session that once fell behind does not keep its peak buffer for the rest of its life.
 /// </summary>
-internal sealed class SendQueue(int capacity) : IValueTaskSource<bool>
+/// <remarks>
+/// Readers wait on one shared signal, created when a reader finds the queue empty and completed (outside the lock)
+/// by whoever takes it from the field: the next write (true) or completion (false). Any number of readers may wait
+/// at once (a poll still pending when its session's WebSocket writer starts); each wait's cancellation belongs to
+/// that wait alone.
+/// </remarks>
+internal sealed class SendQueue(int capacity)
 {
     private const int InitialSize = 4;
     private const int KeptSize = 32;
@@ -18,18 +23,12 @@ internal sealed class SendQueue(int capacity) : IValueTaskSource<bool>
     private int _head;
     private int _count;
     private bool _completed;
-    private bool _waiting;
-    private ManualResetValueTaskSourceCore<bool> _waiter = new() { RunContinuationsAsynchronously = true };
-    private CancellationTokenRegistration _cancellation;
-
-    // A second reader waiting at the same time: only a poll still pending when its session's WebSocket writer starts.
-    private TaskCompletionSource<bool>? _otherWaiters;
+    private TaskCompletionSource<bool>? _signal;
 
     /// <summary>Queues a message; false when the queue is full or completed.</summary>
     public bool TryWrite(in OutboundMessage message)
     {
-        bool wake;
-        TaskCompletionSource<bool>? others;
+        TaskCompletionSource<bool>? signal;
         lock (this)
         {
             if (_completed || _count >= capacity)
@@ -44,18 +43,11 @@ internal sealed class SendQueue(int capacity) : IValueTaskSource<bool>
 
             _ring![(_head + _count) % _ring.Length] = message;
             _count++;
-            wake = _waiting;
-            _waiting = false;
-            others = _otherWaiters;
-            _otherWaiters = null;
+            signal = _signal;
+            _signal = null;
         }
 
-        if (wake)
-        {
-            _waiter.SetResult(true);
-        }
-
-        others?.TrySetResult(true);
+        signal?.TrySetResult(true);
         return true;
     }
 
@@ -87,40 +79,27 @@ internal sealed class SendQueue(int capacity) : IValueTaskSource<bool>
         }
     }
 
-    /// <summary>No more writes; the reader drains what is left and then sees the end.</summary>
+    /// <summary>No more writes; readers drain what is left and then see the end.</summary>
     public void Complete()
     {
-        bool wake;
-        TaskCompletionSource<bool>? others;
+        TaskCompletionSource<bool>? signal;
         lock (this)
         {
-            if (_completed)
-            {
-                return;
-            }
-
             _completed = true;
-            wake = _waiting;
-            _waiting = false;
-            others = _otherWaiters;
-            _otherWaiters = null;
+            signal = _signal;
+            _signal = null;
         }
 
-        if (wake)
-        {
-            _waiter.SetResult(false);
-        }
-
-        others?.TrySetResult(false);
+        signal?.TrySetResult(false);
     }
 
     /// <summary>
-    /// Waits until a message can be read (true) or the queue is completed and empty (false). Cancellation ends the
-    /// wait with <see cref="OperationCanceledException"/>.
+    /// Waits until a message may be read (true; another reader may take it first) or the queue is completed and empty
+    /// (false). Cancellation ends this wait with <see cref="OperationCanceledException"/>.
     /// </summary>
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
-        short version;
+        Task<bool> signal;
         lock (this)
         {
             if (_count > 0)
@@ -133,57 +112,11 @@ internal sealed class SendQueue(int capacity) : IValueTaskSource<bool>
                 return new ValueTask<bool>(false);
             }
 
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return ValueTask.FromCanceled<bool>(cancellationToken);
-            }
-
-            if (_waiting)
-            {
-                _otherWaiters ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                return new ValueTask<bool>(_otherWaiters.Task.WaitAsync(cancellationToken));
-            }
-
-            _waiter.Reset();
-            _waiting = true;
-            version = _waiter.Version;
-
-            // Registered before anyone can complete this wait, and disposed when its result is taken: a registration
-            // must never outlive its wait and cancel a later one.
-            if (cancellationToken.CanBeCanceled)
-            {
-                _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((SendQueue)state!).CancelWait(token), this);
-            }
+            _signal ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            signal = _signal.Task;
         }
 
-        return new ValueTask<bool>(this, version);
-    }
-
-    bool IValueTaskSource<bool>.GetResult(short token)
-    {
-        _cancellation.Dispose();
-        _cancellation = default;
-        return _waiter.GetResult(token);
-    }
-
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _waiter.GetStatus(token);
-
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => _waiter.OnCompleted(continuation, state, token, flags);
-
-    private void CancelWait(CancellationToken token)
-    {
-        lock (this)
-        {
-            if (!_waiting)
-            {
-                return;
-            }
-
-            _waiting = false;
-        }
-
-        _waiter.SetException(new OperationCanceledException(token));
+        return new ValueTask<bool>(cancellationToken.CanBeCanceled ? signal.WaitAsync(cancellationToken) : signal);
     }
 
     private void Grow()

@@ -123,6 +123,32 @@ public class SendQueueTests
     }
 
     [Fact]
+    public async Task A_woken_reader_that_has_not_looked_yet_disturbs_no_later_wait()
+    {
+        // A poll still pending when the session's WebSocket writer starts: both wake on one write, the writer drains
+        // and waits again, then the poll's client goes away.
+        var queue = new SendQueue(16);
+        using var pollAborted = new CancellationTokenSource();
+        var poll = queue.WaitToReadAsync(pollAborted.Token);
+        var writer = queue.WaitToReadAsync().AsTask();
+        Assert.True(queue.TryWrite(Message(1)));
+        Assert.True(await writer.WaitAsync(TestTimeouts.Default, TestContext.Current.CancellationToken));
+        Assert.True(queue.TryRead(out _));
+        var writerAgain = queue.WaitToReadAsync().AsTask();
+
+        // The poll sees its wake-up or its cancellation, whichever ran first; either way the writer's wait is untouched.
+        await pollAborted.CancelAsync();
+        var pollOutcome = await Record.ExceptionAsync(async () => Assert.True(await poll));
+        Assert.True(pollOutcome is null or OperationCanceledException, pollOutcome?.ToString());
+        await Task.Delay(Soon, TestContext.Current.CancellationToken);
+        Assert.False(writerAgain.IsCompleted);
+        Assert.False(queue.TryRead(out _));
+
+        Assert.True(queue.TryWrite(Message(2)));
+        Assert.True(await writerAgain.WaitAsync(TestTimeouts.Default, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Concurrent_writers_lose_nothing_and_keep_each_writers_order()
     {
         const int Writers = 4;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Signaling.SocketIO.EngineIO;
@@ -69,13 +70,15 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
         SocketIOHosting hosting = SocketIOHosting.Direct,
         Action<EngineIOOptions>? engineIO = null,
         Action<SocketIOOptions>? socketIO = null,
-        Action<SocketIOServer>? configure = null)
+        Action<SocketIOServer>? configure = null,
+        Action<KestrelServerOptions>? kestrelOptions = null)
     {
         var logs = new CapturingLoggerProvider();
         var builder = WebApplication.CreateSlimBuilder();
         var connectionsCompleted = Channel.CreateUnbounded<string>();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
         {
+            kestrelOptions?.Invoke(kestrel);
             listen.Use(next => async connection =>
             {
                 try

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 
@@ -17,6 +18,9 @@ namespace Signaling.SocketIO.EngineIO.Transports;
 /// </summary>
 internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next, EngineIOEndpoints endpoints, EngineIOMetrics metrics, TimeSpan headersTimeout, ILogger logger)
 {
+    // CancellationTokenSource.CancelAfter refuses longer delays; Kestrel stores an infinite timeout as TimeSpan.MaxValue.
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private static readonly WebSocketCreationOptions SocketOptions = new()
     {
         IsServer = true,
@@ -74,9 +78,17 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
 
         var response = Encoding.ASCII.GetBytes(
             $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {request.AcceptKey()}\r\n\r\n");
-        var flushed = await connection.Transport.Output.WriteAsync(response, connection.ConnectionClosed);
-        if (flushed.IsCanceled || flushed.IsCompleted)
+        try
         {
+            var flushed = await connection.Transport.Output.WriteAsync(response, connection.ConnectionClosed);
+            if (flushed.IsCanceled || flushed.IsCompleted)
+            {
+                return (true, null, null);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client went away during the handshake.
             return (true, null, null);
         }
 
@@ -107,19 +119,35 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
     private async Task<(WebSocketUpgradeRequest Request, EngineIORequestDispatcher Dispatcher, Dictionary<string, string> Query)?> TryTakeAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        timeout.CancelAfter(headersTimeout);
+
+        // Shutdown asks open connections to close: one still waiting for its first request goes to Kestrel, which
+        // closes an idle connection at once.
+        var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closeRequested);
+        if (headersTimeout > TimeSpan.Zero && headersTimeout < MaxTimerDelay)
+        {
+            cancel.CancelAfter(headersTimeout);
+        }
+
         long examined = 0;
         while (true)
         {
             ReadResult result;
             try
             {
-                result = await input.ReadAsync(timeout.Token);
+                result = await input.ReadAsync(cancel.Token);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (examined > 0 && !closeRequested.IsCancellationRequested && !connection.ConnectionClosed.IsCancellationRequested)
             {
-                // A slow or silent client: Kestrel's own timeouts take over (nothing was consumed).
+                // Part of a handshake and then nothing for the whole headers timeout: Kestrel would have given up
+                // on it by now too.
+                connection.Abort(new ConnectionAbortedException("Request headers timeout"));
+                return null;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                // Silent until shutdown or the timeout (Kestrel's keep-alive rules take over, nothing was consumed),
+                // or reset by the client (Kestrel sees the same end of input).
                 return null;
             }
 

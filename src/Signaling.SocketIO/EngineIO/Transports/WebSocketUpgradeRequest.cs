@@ -116,7 +116,7 @@ internal sealed class WebSocketUpgradeRequest
         }
 
         var target = requestLine[4..^9];
-        if (target.Length == 0 || target[0] != '/' || target.ContainsAny(' ', '\t', '#'))
+        if (target.Length == 0 || target[0] != '/' || target.ContainsAnyExceptInRange('!', '~') || target.Contains('#'))
         {
             return null;
         }
@@ -130,8 +130,9 @@ internal sealed class WebSocketUpgradeRequest
             lines = end < 0 ? [] : lines[(end + 2)..];
             var colon = line.IndexOf(':');
 
-            // No obsolete line folding, no empty or whitespace-padded names, no control characters.
-            if (colon <= 0 || line[0] is ' ' or '\t' || line[colon - 1] is ' ' or '\t' || HasControlCharacter(line))
+            // Names are tokens (no folding, no padding); values are visible ASCII, spaces and tabs. Anything else,
+            // including non-ASCII text that Kestrel might decode differently, is Kestrel's to judge.
+            if (colon <= 0 || !IsToken(line[..colon]) || HasInvalidValueCharacter(line[(colon + 1)..]))
             {
                 return null;
             }
@@ -168,15 +169,29 @@ internal sealed class WebSocketUpgradeRequest
             }
             else if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
             {
+                if (hasHost)
+                {
+                    return null;
+                }
+
                 hasHost = true;
             }
             else if (name.Equals("Origin", StringComparison.OrdinalIgnoreCase))
             {
-                origin = value;
+                // Kestrel would join repeated values ("a,b"), which no allowed-origin check accepts: refuse them here too.
+                origin = origin is null ? value : null;
+                if (origin is null)
+                {
+                    return null;
+                }
             }
             else if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
             {
-                authorization = value;
+                authorization = authorization is null ? value : null;
+                if (authorization is null)
+                {
+                    return null;
+                }
             }
             else if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
                 || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
@@ -218,16 +233,30 @@ internal sealed class WebSocketUpgradeRequest
         return key.Length == 24 && Convert.TryFromBase64String(key, decoded, out var count) && count == 16;
     }
 
-    private static bool HasControlCharacter(ReadOnlySpan<char> line)
+    private static bool HasInvalidValueCharacter(ReadOnlySpan<char> value)
     {
-        foreach (var c in line)
+        foreach (var c in value)
         {
-            if ((c < 0x20 && c != '\t') || c == 0x7F)
+            if ((c < 0x20 && c != '\t') || c > 0x7E)
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>An RFC 9110 token: the characters a header name may have.</summary>
+    private static bool IsToken(ReadOnlySpan<char> name)
+    {
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Signaling.SocketIO.EngineIO;
 using Signaling.SocketIO.Tests.Infrastructure;
 
@@ -181,6 +182,65 @@ public sealed class DirectWebSocketTests : IDisposable
 
         Assert.Equal(0, server.Engine.SessionCount);
         Bystander.AssertNoUnhandledExceptions(server);
+    }
+
+    [Fact]
+    public async Task A_client_that_resets_during_its_first_request_is_no_error()
+    {
+        await using var server = await StartAsync();
+        using (var tcp = await ConnectAsync(server))
+        {
+            await WriteSlowlyAsync(tcp.GetStream(), Handshake()[..50], 1000);
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+            tcp.Client.LingerState = new LingerOption(true, 0);
+            tcp.Client.Close();
+        }
+
+        await server.ConnectionsCompleted.Reader.ReadAsync(TestTimeouts.Token());
+
+        // Kestrel logs a connection's unhandled exception just after the connection delegate ends.
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        Bystander.AssertNoUnhandledExceptions(server);
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= LogLevel.Error);
+    }
+
+    [Fact]
+    public async Task A_handshake_left_unfinished_is_dropped_after_the_headers_timeout()
+    {
+        await using var server = await SocketIOTestServer.StartAsync(SocketIOHosting.Direct, kestrelOptions: k => k.Limits.RequestHeadersTimeout = TimeSpan.FromMilliseconds(300));
+        using var tcp = await ConnectAsync(server);
+        await WriteSlowlyAsync(tcp.GetStream(), Handshake()[..50], 1000);
+
+        var read = await Record.ExceptionAsync(async () => Assert.Equal(0, await tcp.GetStream().ReadAsync(new byte[16], TestTimeouts.Token())));
+
+        Assert.True(read is null or IOException, read?.ToString());
+        Bystander.AssertNoUnhandledExceptions(server);
+    }
+
+    [Fact]
+    public async Task Stopping_the_server_closes_a_connection_that_never_sent_a_request_at_once()
+    {
+        // Kestrel's RequestHeadersTimeout (30 s) outlasts the test's timeout: waiting for it would fail the test.
+        await using var server = await StartAsync();
+        using var tcp = await ConnectAsync(server);
+        await Task.Delay(50, TestContext.Current.CancellationToken);
+
+        var stopping = server.StopAsync();
+        var read = await tcp.GetStream().ReadAsync(new byte[16], TestTimeouts.Token());
+
+        Assert.Equal(0, read);
+        await stopping;
+    }
+
+    [Fact]
+    public async Task An_infinite_headers_timeout_is_honoured()
+    {
+        await using var server = await SocketIOTestServer.StartAsync(SocketIOHosting.Direct, kestrelOptions: k => k.Limits.RequestHeadersTimeout = Timeout.InfiniteTimeSpan);
+        using var http = server.CreateHttpClient();
+        using var response = await http.GetAsync("socket.io/?EIO=4&transport=polling", TestTimeouts.Token());
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        await using var client = await server.ConnectedWebSocketAsync();
+        await Bystander.AssertServedAsync(server, client, "no timeout");
     }
 
     private static async Task<TcpClient> ConnectAsync(SocketIOTestServer server)
