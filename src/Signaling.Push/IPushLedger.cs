@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Signaling.Push;
 
 /// <summary>
@@ -17,4 +19,23 @@ public interface IPushLedger
 
     /// <summary>All outcomes stored for the invitation, ordered by user id, device id, then kind; empty when none.</summary>
     Task<IReadOnlyList<PushOutcome>> GetOutcomesAsync(string invitationId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Notes that the invitation's ringing was cancelled (the first note is kept), so that a ring still on its way
+    /// when the cancel looked for rung devices (on another node) is followed by a cancel once it is out. The note may be
+    /// dropped with the invitation's records, not before <paramref name="expiresAt"/>.
+    /// </summary>
+    Task NoteCancelAsync(CancelNote note, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+
+    /// <summary>The invitation's cancel note, or null when its ringing was not cancelled.</summary>
+    Task<CancelNote?> GetCancelNoteAsync(string invitationId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Why an invitation's ringing was cancelled, with the texts its cancel pushes carry.</summary>
+/// <param name="InvitationId">The invitation.</param>
+/// <param name="Reason">Why ringing stopped.</param>
+/// <param name="PushConfig">The cancel's optional texts.</param>
+public sealed record CancelNote(
+    [property: JsonPropertyName("invitationId")] string InvitationId,
+    [property: JsonPropertyName("reason")] CancelReason Reason,
+    [property: JsonPropertyName("pushConfig")] PushConfig? PushConfig);

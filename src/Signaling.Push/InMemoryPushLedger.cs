@@ -26,16 +26,7 @@ public sealed class InMemoryPushLedger : IPushLedger
         lock (_lock)
         {
             SweepIfDue(now);
-            if (!_byInvitation.TryGetValue(pending.InvitationId, out var entry) || entry.ExpiresAt <= now)
-            {
-                entry = new Entry(expiresAt);
-                _byInvitation[pending.InvitationId] = entry;
-            }
-            else if (expiresAt > entry.ExpiresAt)
-            {
-                entry.ExpiresAt = expiresAt;
-            }
-
+            var entry = LiveEntry(pending.InvitationId, expiresAt, now);
             return Task.FromResult(entry.Outcomes.TryAdd((pending.UserId, pending.DeviceId, pending.Kind), pending));
         }
     }
@@ -74,6 +65,49 @@ public sealed class InMemoryPushLedger : IPushLedger
         }
     }
 
+    /// <inheritdoc />
+    public Task NoteCancelAsync(CancelNote note, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            SweepIfDue(now);
+            var entry = LiveEntry(note.InvitationId, expiresAt, now);
+            entry.CancelNote ??= note;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<CancelNote?> GetCancelNoteAsync(string invitationId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            return Task.FromResult(_byInvitation.TryGetValue(invitationId, out var entry) && entry.ExpiresAt > now ? entry.CancelNote : null);
+        }
+    }
+
+    /// <summary>The invitation's entry, new when there is none or it expired, kept until <paramref name="expiresAt"/> at least.</summary>
+    private Entry LiveEntry(string invitationId, DateTimeOffset expiresAt, DateTimeOffset now)
+    {
+        if (!_byInvitation.TryGetValue(invitationId, out var entry) || entry.ExpiresAt <= now)
+        {
+            entry = new Entry(expiresAt);
+            _byInvitation[invitationId] = entry;
+        }
+        else if (expiresAt > entry.ExpiresAt)
+        {
+            entry.ExpiresAt = expiresAt;
+        }
+
+        return entry;
+    }
+
     private void SweepIfDue(DateTimeOffset now)
     {
         if (now - _lastSweep < SweepInterval)
@@ -96,5 +130,7 @@ public sealed class InMemoryPushLedger : IPushLedger
         public DateTimeOffset ExpiresAt { get; set; } = expiresAt;
 
         public Dictionary<(string UserId, string DeviceId, PushKind Kind), PushOutcome> Outcomes { get; } = [];
+
+        public CancelNote? CancelNote { get; set; }
     }
 }

@@ -298,9 +298,8 @@ internal sealed partial class PushDispatcher : IPushDispatcher, IDisposable
 
         if (!cancelled)
         {
-            // A cancel recorded by another node (shared ledger) also stops late rings.
-            var recorded = await _ledger.GetOutcomesAsync(request.InvitationId, stopping);
-            cancelled = recorded.Any(o => o.Kind == PushKind.Cancel);
+            // A cancel noted by another node (shared ledger) also stops late rings.
+            cancelled = await _ledger.GetCancelNoteAsync(request.InvitationId, stopping) is not null;
         }
 
         var timeLeft = request.Deadline - _time.GetUtcNow();
@@ -337,8 +336,43 @@ internal sealed partial class PushDispatcher : IPushDispatcher, IDisposable
             outcome = pending with { Status = PushStatus.Failed, Reason = ex.GetType().Name, Timestamp = _time.GetUtcNow() };
         }
 
-        return await FinishAsync(outcome);
+        outcome = await FinishAsync(outcome);
+        if (MayHaveArrived(outcome))
+        {
+            await CancelIfNotedAsync(context, device);
+        }
+
+        return outcome;
     }
+
+    /// <summary>
+    /// A cancel that ran (on any node) while this ring was on its way found no rung device: it only left a note.
+    /// The ring is recorded before the note is read and the note written before the cancel reads the rings, so
+    /// at least one of the two sends the cancel; the ledger's claim makes it exactly one.
+    /// </summary>
+    private async Task CancelIfNotedAsync(RingContext context, PushDevice device)
+    {
+        CancelNote? note;
+        try
+        {
+            note = await _ledger.GetCancelNoteAsync(context.Request.InvitationId, context.Stopping);
+        }
+        catch (Exception ex) when (!context.Stopping.IsCancellationRequested)
+        {
+            Log.DeviceFailed(_logger, Wire.Kind(PushKind.Cancel), context.Request.InvitationId, device.DeviceId, ex);
+            return;
+        }
+
+        if (note is not null)
+        {
+            var request = new CancelRequest { InvitationId = note.InvitationId, Reason = note.Reason, PushConfig = note.PushConfig, Devices = [device] };
+            await CancelDeviceAsync(new CancelContext(request), device, context.Stopping);
+        }
+    }
+
+    /// <summary>Sent, or failed without an answer after it went out (a timeout, a connection lost mid-request).</summary>
+    private static bool MayHaveArrived(PushOutcome ring)
+        => ring.Status == PushStatus.Sent || (ring.Status == PushStatus.Failed && ring.StatusCode is null && ring.Attempts > 0);
 
     private async Task<PushOutcome> RingClaimedAsync(RingContext context, PushDevice device, PushOutcome pending)
     {
@@ -414,10 +448,16 @@ internal sealed partial class PushDispatcher : IPushDispatcher, IDisposable
 
     private async Task<IReadOnlyList<PushOutcome>> CancelCoreAsync(CancelRequest request, CancellationToken stopping)
     {
-        // Rung: accepted, or failed without an answer after it went out (a timeout, a connection lost mid-request), so
-        // it may have arrived. A cancel for a call the device never showed is harmless; a ring left without one is not.
+        // The note first: a ring still on its way (on another node) reads it once it is out, see CancelIfNotedAsync.
+        await _ledger.NoteCancelAsync(
+            new CancelNote(request.InvitationId, request.Reason, request.PushConfig),
+            _time.GetUtcNow() + _options.CancelTimeToLive + _options.OutcomeRetention,
+            stopping);
+
+        // Rung: a ring that may have arrived. A cancel for a call the device never showed is harmless; a ring left
+        // without one is not.
         var rung = (await _ledger.GetOutcomesAsync(request.InvitationId, stopping))
-            .Where(o => o.Kind == PushKind.Ring && (o.Status == PushStatus.Sent || (o.Status == PushStatus.Failed && o.StatusCode is null && o.Attempts > 0)))
+            .Where(o => o.Kind == PushKind.Ring && MayHaveArrived(o))
             .Select(o => (o.UserId, o.DeviceId))
             .ToHashSet();
         var targets = request.Devices.Where(d => rung.Contains((d.UserId, d.DeviceId))).ToList();

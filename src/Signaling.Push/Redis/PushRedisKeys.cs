@@ -10,7 +10,8 @@ namespace Signaling.Push.Redis;
 /// <remarks>
 /// <code>
 /// devices:{userId}        HASH  device id -> PushDevice JSON
-/// push:{invitationId}     HASH  exp -> expiry (µs, store clock); {kind}:{n}:{userId}:{deviceId} -> PushOutcome JSON (n = user id length)
+/// push:{invitationId}     HASH  exp -> expiry (µs, store clock); {kind}:{n}:{userId}:{deviceId} -> PushOutcome JSON (n = user id length);
+///                               note -> CancelNote JSON
 /// </code>
 /// Times are microseconds since the Unix epoch of the store's clock: exact in a Lua double.
 /// </remarks>
@@ -18,6 +19,9 @@ internal sealed class PushRedisKeys(string prefix)
 {
     /// <summary>The ledger hash field holding the invitation's expiry; outcome fields start with a kind, so never clash.</summary>
     public const string ExpiryField = "exp";
+
+    /// <summary>The ledger hash field holding the invitation's cancel note.</summary>
+    public const string CancelNoteField = "note";
 
     public string Prefix { get; } = prefix;
 

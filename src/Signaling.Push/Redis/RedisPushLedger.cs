@@ -128,12 +128,47 @@ public sealed class RedisPushLedger : IPushLedger
 
         return
         [
-            .. entries.Where(e => e.Name != PushRedisKeys.ExpiryField)
+            .. entries.Where(e => e.Name != PushRedisKeys.ExpiryField && e.Name != PushRedisKeys.CancelNoteField)
                 .Select(e => Deserialize(e.Value))
                 .OrderBy(o => o.UserId, StringComparer.Ordinal)
                 .ThenBy(o => o.DeviceId, StringComparer.Ordinal)
                 .ThenBy(o => o.Kind),
         ];
+    }
+
+    /// <inheritdoc />
+    public async Task NoteCancelAsync(CancelNote note, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // A claim of the note's own field: the first note is kept and the expiry rules are the outcomes'.
+        await Db.ScriptEvaluateAsync(
+            ClaimScript,
+            [_keys.Outcomes(note.InvitationId)],
+            [
+                PushRedisKeys.Micros(_time.GetUtcNow()),
+                PushRedisKeys.MicrosCeiling(expiresAt),
+                PushRedisKeys.CancelNoteField,
+                JsonSerializer.Serialize(note, PushRedisJson.Default.CancelNote),
+                ExpiryMarginMs,
+                MaxExpiryMs,
+            ]);
+    }
+
+    /// <inheritdoc />
+    public async Task<CancelNote?> GetCancelNoteAsync(string invitationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(invitationId);
+        cancellationToken.ThrowIfCancellationRequested();
+        var values = await Db.HashGetAsync(_keys.Outcomes(invitationId), [PushRedisKeys.ExpiryField, PushRedisKeys.CancelNoteField]);
+        if (values[0].IsNull || (long)values[0] <= PushRedisKeys.Micros(_time.GetUtcNow()) || values[1].IsNull)
+        {
+            return null;
+        }
+
+        return JsonSerializer.Deserialize((string)values[1]!, PushRedisJson.Default.CancelNote)
+            ?? throw new InvalidOperationException("A stored cancel note is null.");
     }
 
     private static string Serialize(PushOutcome outcome) => JsonSerializer.Serialize(outcome, PushRedisJson.Default.PushOutcome);

@@ -84,6 +84,46 @@ public abstract class PushLedgerSpecification : IAsyncLifetime
         Assert.Empty(await Ledger.GetOutcomesAsync("i1", Ct).Bounded());
         Assert.True(await Ledger.TryClaimAsync(Pending("i1", "d1"), Time.GetUtcNow().AddMinutes(5), Ct).Bounded());
     }
+
+    [Fact]
+    public async Task The_first_cancel_note_is_kept_and_read_back()
+    {
+        Assert.Null(await Ledger.GetCancelNoteAsync("i1", Ct).Bounded());
+        var first = new CancelNote("i1", CancelReason.Cancelled, new PushConfig("Missed call", "Alice"));
+
+        await Ledger.NoteCancelAsync(first, InAnHour, Ct).Bounded();
+        await Ledger.NoteCancelAsync(new CancelNote("i1", CancelReason.Timeout, null), InAnHour, Ct).Bounded();
+
+        Assert.Equal(first, await Ledger.GetCancelNoteAsync("i1", Ct).Bounded());
+        Assert.Null(await Ledger.GetCancelNoteAsync("i2", Ct).Bounded());
+    }
+
+    [Fact]
+    public async Task A_cancel_note_is_no_outcome_and_leaves_claims_alone()
+    {
+        await Ledger.NoteCancelAsync(new CancelNote("i1", CancelReason.AnsweredElsewhere, null), InAnHour, Ct).Bounded();
+        Assert.Empty(await Ledger.GetOutcomesAsync("i1", Ct).Bounded());
+
+        Assert.True(await Ledger.TryClaimAsync(Pending("i1", "d1"), InAnHour, Ct).Bounded());
+        Assert.True(await Ledger.TryClaimAsync(Pending("i1", "d1", PushKind.Cancel), InAnHour, Ct).Bounded());
+        Assert.Equal([PushKind.Ring, PushKind.Cancel], (await Ledger.GetOutcomesAsync("i1", Ct).Bounded()).Select(o => o.Kind));
+        Assert.NotNull(await Ledger.GetCancelNoteAsync("i1", Ct).Bounded());
+    }
+
+    [Fact]
+    public async Task A_cancel_note_expires_with_the_invitation_records()
+    {
+        await Ledger.TryClaimAsync(Pending("i1", "d1"), Time.GetUtcNow().AddMinutes(2), Ct).Bounded();
+        await Ledger.NoteCancelAsync(new CancelNote("i1", CancelReason.Cancelled, null), Time.GetUtcNow().AddMinutes(5), Ct).Bounded();
+        Time.Advance(TimeSpan.FromMinutes(4));
+        Assert.NotNull(await Ledger.GetCancelNoteAsync("i1", Ct).Bounded());
+        Assert.Single(await Ledger.GetOutcomesAsync("i1", Ct).Bounded());
+
+        Time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Null(await Ledger.GetCancelNoteAsync("i1", Ct).Bounded());
+        Assert.Empty(await Ledger.GetOutcomesAsync("i1", Ct).Bounded());
+    }
 }
 
 public sealed class InMemoryPushLedgerTests : PushLedgerSpecification

@@ -81,7 +81,7 @@ public sealed class PushHarness : IAsyncDisposable
     }
 
     /// <summary>A host with <c>AddPush()</c>, the given configuration, the clock and the test CA; not started.</summary>
-    public static IHost BuildHost(IDictionary<string, string?> configuration, TimeProvider time, ILoggerProvider? logs = null)
+    public static IHost BuildHost(IDictionary<string, string?> configuration, TimeProvider time, ILoggerProvider? logs = null, Action<IServiceCollection>? services = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(configuration);
@@ -94,6 +94,7 @@ public sealed class PushHarness : IAsyncDisposable
         builder.Services.AddSingleton(time);
         builder.Services.AddPush();
         PushStandIns.TrustStandInAuthority(builder.Services, PushHttpClientNames.Apns, PushHttpClientNames.Fcm, PushHttpClientNames.FcmOAuth);
+        services?.Invoke(builder.Services);
 
         return builder.Build();
     }
