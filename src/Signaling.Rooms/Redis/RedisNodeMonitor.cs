@@ -300,6 +300,7 @@ public sealed partial class RedisNodeMonitor : BackgroundService
 
         if (lost.Count > 0)
         {
+            _relay.ForgetRooms(lost);
             Log.Resynced(_logger, Node.Id, lost.Count);
             await NotifyAsync(new NodeFailure(Node.Id, lost, IsThisNode: true)).ConfigureAwait(false);
         }

@@ -39,7 +39,7 @@ public sealed class CancelAcrossNodesTests(PushRedisFixture redis)
 
         // The push service takes its time answering the ring: node B's cancel runs while it is on its way.
         var ringToken = ios ? device.VoipToken! : device.FcmToken!;
-        var reply = new Reply(200, Delay: TimeSpan.FromMilliseconds(500));
+        var reply = new Reply(200, Delay: TimeSpan.FromSeconds(2));
         if (ios)
         {
             push.Apns.Script(ringToken, reply);
