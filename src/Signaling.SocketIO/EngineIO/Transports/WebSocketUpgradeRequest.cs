@@ -121,8 +121,7 @@ internal sealed class WebSocketUpgradeRequest
             return null;
         }
 
-        string? upgrade = null, connection = null, version = null, key = null, origin = null, authorization = null;
-        var hasHost = false;
+        string? upgrade = null, connection = null, version = null, key = null, origin = null, authorization = null, host = null;
         while (!lines.IsEmpty)
         {
             end = lines.IndexOf("\r\n");
@@ -139,70 +138,30 @@ internal sealed class WebSocketUpgradeRequest
 
             var name = line[..colon];
             var value = line[(colon + 1)..].Trim(" \t").ToString();
-            if (name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase))
-            {
-                upgrade = upgrade is null ? value : null;
-                if (upgrade is null)
-                {
-                    return null;
-                }
-            }
-            else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
-            {
-                connection = connection is null ? value : $"{connection},{value}";
-            }
-            else if (name.Equals("Sec-WebSocket-Version", StringComparison.OrdinalIgnoreCase))
-            {
-                version = version is null ? value : null;
-                if (version is null)
-                {
-                    return null;
-                }
-            }
-            else if (name.Equals("Sec-WebSocket-Key", StringComparison.OrdinalIgnoreCase))
-            {
-                key = key is null ? value : null;
-                if (key is null)
-                {
-                    return null;
-                }
-            }
-            else if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
-            {
-                if (hasHost)
-                {
-                    return null;
-                }
 
-                hasHost = true;
-            }
-            else if (name.Equals("Origin", StringComparison.OrdinalIgnoreCase))
+            // Repeated single-value headers are refused: Kestrel would join them ("a,b"), which no check accepts.
+            var accepted = name switch
             {
-                // Kestrel would join repeated values ("a,b"), which no allowed-origin check accepts: refuse them here too.
-                origin = origin is null ? value : null;
-                if (origin is null)
-                {
-                    return null;
-                }
-            }
-            else if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
-            {
-                authorization = authorization is null ? value : null;
-                if (authorization is null)
-                {
-                    return null;
-                }
-            }
-            else if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("Expect", StringComparison.OrdinalIgnoreCase))
-            {
+                _ when name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase) => SetOnce(ref upgrade, value),
+                _ when name.Equals("Sec-WebSocket-Version", StringComparison.OrdinalIgnoreCase) => SetOnce(ref version, value),
+                _ when name.Equals("Sec-WebSocket-Key", StringComparison.OrdinalIgnoreCase) => SetOnce(ref key, value),
+                _ when name.Equals("Host", StringComparison.OrdinalIgnoreCase) => SetOnce(ref host, value),
+                _ when name.Equals("Origin", StringComparison.OrdinalIgnoreCase) => SetOnce(ref origin, value),
+                _ when name.Equals("Authorization", StringComparison.OrdinalIgnoreCase) => SetOnce(ref authorization, value),
+                _ when name.Equals("Connection", StringComparison.OrdinalIgnoreCase) => Append(ref connection, value),
+
                 // A handshake has no body; requests with one are Kestrel's to judge.
+                _ => !(name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+                    || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+                    || name.Equals("Expect", StringComparison.OrdinalIgnoreCase)),
+            };
+            if (!accepted)
+            {
                 return null;
             }
         }
 
-        if (!hasHost || upgrade is null || !upgrade.Equals("websocket", StringComparison.OrdinalIgnoreCase)
+        if (host is null || upgrade is null || !upgrade.Equals("websocket", StringComparison.OrdinalIgnoreCase)
             || connection is null || !HasToken(connection, "upgrade") || version != "13" || key is null || !IsValidKey(key))
         {
             return null;
@@ -212,6 +171,23 @@ internal sealed class WebSocketUpgradeRequest
         var path = question < 0 ? target : target[..question];
         var query = question < 0 ? [] : target[(question + 1)..];
         return new WebSocketUpgradeRequest(path.ToString(), query.ToString(), key, origin, authorization);
+    }
+
+    private static bool SetOnce(ref string? field, string value)
+    {
+        if (field is not null)
+        {
+            return false;
+        }
+
+        field = value;
+        return true;
+    }
+
+    private static bool Append(ref string? list, string value)
+    {
+        list = list is null ? value : $"{list},{value}";
+        return true;
     }
 
     private static bool HasToken(string list, string token)
