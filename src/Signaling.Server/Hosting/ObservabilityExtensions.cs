@@ -38,6 +38,10 @@ public static class ObservabilityExtensions
         });
         builder.Services.AddHealthChecks()
             .AddCheck<AcceptingConnectionsHealthCheck>("accepting", tags: ["ready"]);
+
+        // Metrics count from the start, not from the first scrape of /metrics.
+        MeterAdapterStarter.Configure();
+        builder.Services.AddHostedService<MeterAdapterStarter>();
         return builder;
     }
 

@@ -9,7 +9,9 @@ public sealed class EngineIOMetrics
     /// <summary>The meter name.</summary>
     public const string MeterName = "Signaling.SocketIO";
 
-    private readonly UpDownCounter<long> _active;
+    // Open sessions by protocol (3, 4) and transport (polling, websocket), read when the meter is observed: an exact
+    // figure whatever the exporter does with deltas (a listener that starts late, series that expire).
+    private readonly long[] _active = new long[4];
     private readonly Counter<long> _opened;
     private readonly Counter<long> _closed;
     private readonly Counter<long> _packetsIn;
@@ -22,7 +24,7 @@ public sealed class EngineIOMetrics
     public EngineIOMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
-        _active = meter.CreateUpDownCounter<long>("engineio.connections.active", description: "Open Engine.IO sessions by protocol and transport.");
+        meter.CreateObservableUpDownCounter("engineio.connections.active", ObserveActive, description: "Open Engine.IO sessions by protocol and transport.");
         _opened = meter.CreateCounter<long>("engineio.connections.opened", description: "Engine.IO handshakes completed.");
         _closed = meter.CreateCounter<long>("engineio.connections.closed", description: "Engine.IO sessions closed, by reason.");
         _packetsIn = meter.CreateCounter<long>("engineio.packets.received", description: "Engine.IO packets received.");
@@ -34,22 +36,21 @@ public sealed class EngineIOMetrics
 
     internal void Opened(int protocol, EngineTransportKind transport)
     {
-        var tags = Tags(protocol, transport);
-        _opened.Add(1, tags);
-        _active.Add(1, tags);
+        _opened.Add(1, Tags(protocol, transport));
+        Interlocked.Increment(ref _active[Slot(protocol, transport)]);
     }
 
     internal void Closed(int protocol, EngineTransportKind transport, string reason)
     {
-        _active.Add(-1, Tags(protocol, transport));
+        Interlocked.Decrement(ref _active[Slot(protocol, transport)]);
         _closed.Add(1, new KeyValuePair<string, object?>("reason", reason));
     }
 
     internal void Upgraded(int protocol)
     {
         _upgrades.Add(1, new KeyValuePair<string, object?>("protocol", protocol));
-        _active.Add(-1, Tags(protocol, EngineTransportKind.Polling));
-        _active.Add(1, Tags(protocol, EngineTransportKind.WebSocket));
+        Interlocked.Decrement(ref _active[Slot(protocol, EngineTransportKind.Polling)]);
+        Interlocked.Increment(ref _active[Slot(protocol, EngineTransportKind.WebSocket)]);
     }
 
     internal void DirectWebSocket() => _directWebSockets.Add(1);
@@ -59,6 +60,20 @@ public sealed class EngineIOMetrics
     internal void PacketsOut(int count) => _packetsOut.Add(count);
 
     internal void Error(string kind) => _errors.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    private static int Slot(int protocol, EngineTransportKind transport)
+        => (protocol == 4 ? 2 : 0) + (transport == EngineTransportKind.WebSocket ? 1 : 0);
+
+    private Measurement<long>[] ObserveActive() =>
+    [
+        Active(3, EngineTransportKind.Polling),
+        Active(3, EngineTransportKind.WebSocket),
+        Active(4, EngineTransportKind.Polling),
+        Active(4, EngineTransportKind.WebSocket),
+    ];
+
+    private Measurement<long> Active(int protocol, EngineTransportKind transport)
+        => new(Volatile.Read(ref _active[Slot(protocol, transport)]), Tags(protocol, transport));
 
     private static TagList Tags(int protocol, EngineTransportKind transport) => new()
     {
