@@ -14,8 +14,10 @@ public sealed class EngineIOMetrics
     private readonly long[] _active = new long[4];
     private readonly Counter<long> _opened;
     private readonly Counter<long> _closed;
-    private readonly Counter<long> _packetsIn;
-    private readonly Counter<long> _packetsOut;
+    // Packets are counted on every message: plain fields read at collection cost far less than a measurement per
+    // packet through a listener (prometheus-net's adapter looks up the series under a lock for each one).
+    private long _packetsIn;
+    private long _packetsOut;
     private readonly Counter<long> _upgrades;
     private readonly Counter<long> _errors;
     private readonly Counter<long> _directWebSockets;
@@ -27,8 +29,8 @@ public sealed class EngineIOMetrics
         meter.CreateObservableUpDownCounter("engineio.connections.active", ObserveActive, description: "Open Engine.IO sessions by protocol and transport.");
         _opened = meter.CreateCounter<long>("engineio.connections.opened", description: "Engine.IO handshakes completed.");
         _closed = meter.CreateCounter<long>("engineio.connections.closed", description: "Engine.IO sessions closed, by reason.");
-        _packetsIn = meter.CreateCounter<long>("engineio.packets.received", description: "Engine.IO packets received.");
-        _packetsOut = meter.CreateCounter<long>("engineio.packets.sent", description: "Engine.IO packets queued for sending.");
+        meter.CreateObservableCounter("engineio.packets.received", () => Volatile.Read(ref _packetsIn), description: "Engine.IO packets received.");
+        meter.CreateObservableCounter("engineio.packets.sent", () => Volatile.Read(ref _packetsOut), description: "Engine.IO packets queued for sending.");
         _upgrades = meter.CreateCounter<long>("engineio.upgrades", description: "Polling sessions upgraded to WebSocket.");
         _errors = meter.CreateCounter<long>("engineio.errors", description: "Requests refused and sessions closed on protocol errors.");
         _directWebSockets = meter.CreateCounter<long>("engineio.websockets.direct", description: "WebSocket handshakes served on the connection itself, without Kestrel's HTTP request state.");
@@ -55,9 +57,9 @@ public sealed class EngineIOMetrics
 
     internal void DirectWebSocket() => _directWebSockets.Add(1);
 
-    internal void PacketsIn(int count) => _packetsIn.Add(count);
+    internal void PacketsIn(int count) => Interlocked.Add(ref _packetsIn, count);
 
-    internal void PacketsOut(int count) => _packetsOut.Add(count);
+    internal void PacketsOut(int count) => Interlocked.Add(ref _packetsOut, count);
 
     internal void Error(string kind) => _errors.Add(1, new KeyValuePair<string, object?>("kind", kind));
 

@@ -34,6 +34,7 @@ public sealed class MetricsEndpointTests
         Assert.Equal(2, Value(first, "signaling_socketio_engineio_connections_opened", """protocol="4",transport="websocket" """));
         Assert.Equal(1, Value(first, "signaling_relay_messages", """event="exchange" """));
         Assert.True(Value(first, "signaling_socketio_engineio_packets_received") >= 5, first); // two CONNECTs, two joins, one exchange
+        Assert.True(Value(first, "signaling_socketio_engineio_packets_sent") >= 8, first); // two opens, two CONNECTs, three acks, one exchange
         Assert.True(Value(first, "signaling_socketio_engineio_websockets_direct") >= 2, first);
 
         await alice.DisconnectAsync();
