@@ -18,7 +18,17 @@ internal sealed class MeterAdapterStarter : IHostedService
     {
         if (Interlocked.Exchange(ref _configured, 1) == 0)
         {
-            Metrics.ConfigureMeterAdapter(options => options.MetricsExpireAfter = TimeSpan.FromDays(1));
+            // The runtime's figures come through its System.Runtime meter; EventCounter listeners would switch on
+            // per-operation bookkeeping in the runtime and networking event sources for the same information.
+            Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true });
+            Metrics.ConfigureMeterAdapter(options =>
+            {
+                options.MetricsExpireAfter = TimeSpan.FromDays(1);
+
+                // Kestrel's memory pool counts every buffer rented and returned: through the adapter that is a series
+                // lookup under a lock for each socket read and write.
+                options.InstrumentFilterPredicate = instrument => instrument.Meter.Name != "Microsoft.AspNetCore.MemoryPool";
+            });
         }
     }
 
