@@ -267,7 +267,8 @@ public class RedisServerFixture : IAsyncLifetime
         return null;
     }
 
-    private static int FreeTcpPort()
+    /// <summary>A TCP port on 127.0.0.1 that was free a moment ago, for a child process to listen on.</summary>
+    public static int FreeTcpPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -2,9 +2,9 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Signaling.Server.Tests.TestSupport;
+using Signaling.TestKit;
 
 namespace Signaling.Server.Tests.Cluster;
 
@@ -81,7 +81,7 @@ public sealed class ServerNode : IAsyncDisposable
     public static async Task<ServerNode> StartAsync(string name, IReadOnlyDictionary<string, string> settings, TimeSpan readyWithin)
     {
         var dll = ServerAssembly();
-        var port = FreeTcpPort();
+        var port = RedisServerFixture.FreeTcpPort();
         var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
@@ -252,13 +252,4 @@ public sealed class ServerNode : IAsyncDisposable
 
     // The host that runs the tests (set by the SDK), else dotnet on PATH.
     private static string DotnetHost() => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

@@ -122,16 +122,9 @@ public sealed class ApnsStandIn : StandInServer
             Interlocked.Increment(ref _refused);
         }
 
-        if (reply.Delay > TimeSpan.Zero)
+        if (!await DelayAsync(reply, context))
         {
-            try
-            {
-                await Task.Delay(reply.Delay, context.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            return;
         }
 
         context.Response.StatusCode = reply.Status;

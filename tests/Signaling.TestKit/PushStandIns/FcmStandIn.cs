@@ -96,16 +96,9 @@ public sealed partial class FcmStandIn : StandInServer
         var (reply, token) = Check(context.Request, accessToken, body);
         reply ??= token is not null && _scripted.TryGetValue(token, out var queue) && queue.TryDequeue(out var next) ? next : new Reply(200);
         _requests.Enqueue(new FcmRequestRecord(context.Request.Path.Value ?? "", accessToken, body, reply.Status, reply.Reason));
-        if (reply.Delay > TimeSpan.Zero)
+        if (!await DelayAsync(reply, context))
         {
-            try
-            {
-                await Task.Delay(reply.Delay, context.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            return;
         }
 
         context.Response.StatusCode = reply.Status;

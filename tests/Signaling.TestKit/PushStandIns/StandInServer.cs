@@ -38,6 +38,25 @@ public abstract class StandInServer : IAsyncDisposable
 
     protected abstract Task HandleAsync(HttpContext context);
 
+    /// <summary>Waits out the reply's <see cref="Reply.Delay"/>; false when the client gave up meanwhile (nothing left to answer).</summary>
+    protected static async Task<bool> DelayAsync(Reply reply, HttpContext context)
+    {
+        if (reply.Delay <= TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        try
+        {
+            await Task.Delay(reply.Delay, context.RequestAborted);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null)
