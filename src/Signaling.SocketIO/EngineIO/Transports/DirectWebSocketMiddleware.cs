@@ -94,16 +94,10 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
 
         metrics.DirectWebSocket();
         Log.Accepted(logger, connection.ConnectionId, request.Path);
-        var protocol = query.TryGetValue("EIO", out var eio) && eio == "4" ? 4 : 3;
+        var protocol = EngineIORequestDispatcher.ProtocolOf(query.GetValueOrDefault("EIO"));
         query.TryGetValue("sid", out var sid);
         var handshake = string.IsNullOrEmpty(sid)
-            ? new EngineHandshake
-            {
-                Query = query,
-                Origin = string.IsNullOrEmpty(request.Origin) ? null : request.Origin,
-                Authorization = string.IsNullOrEmpty(request.Authorization) ? null : request.Authorization,
-                RemoteAddress = (connection.RemoteEndPoint as IPEndPoint)?.Address.ToString(),
-            }
+            ? EngineIORequestDispatcher.Handshake(query, request.Origin, request.Authorization, (connection.RemoteEndPoint as IPEndPoint)?.Address)
             : null;
 
         var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport), SocketOptions);
@@ -177,18 +171,7 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
     private static Dictionary<string, string>? ParseQuery(string queryString)
     {
         var parsed = QueryHelpers.ParseNullableQuery(queryString);
-        if (parsed is null)
-        {
-            return null;
-        }
-
-        var query = new Dictionary<string, string>(parsed.Count, StringComparer.Ordinal);
-        foreach (var (key, value) in parsed)
-        {
-            query[key] = value.ToString();
-        }
-
-        return query;
+        return parsed is null ? null : EngineIORequestDispatcher.ToQuery(parsed, parsed.Count);
     }
 
     private static partial class Log

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.WebSockets;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
@@ -58,7 +60,7 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
             return;
         }
 
-        var protocol = query["EIO"] == "4" ? 4 : 3;
+        var protocol = ProtocolOf(query["EIO"].ToString());
         var sid = query["sid"].ToString();
         if (sid.Length > 0)
         {
@@ -91,15 +93,14 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
             return;
         }
 
-        var handshake = new EngineHandshake
-        {
-            Query = ToDictionary(query),
-            Origin = request.Headers.Origin.ToString() is { Length: > 0 } origin ? origin : null,
-            Authorization = request.Headers.Authorization.ToString() is { Length: > 0 } auth ? auth : null,
-            RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+        var handshake = Handshake(
+            ToQuery(query, query.Count),
+            request.Headers.Origin.ToString(),
+            request.Headers.Authorization.ToString(),
+            context.Connection.RemoteIpAddress,
+
             // Only a user set by authentication that ran before us; reading HttpContext.User would allocate an empty one.
-            User = context.Features.Get<Microsoft.AspNetCore.Http.Features.Authentication.IHttpAuthenticationFeature>()?.User,
-        };
+            context.Features.Get<Microsoft.AspNetCore.Http.Features.Authentication.IHttpAuthenticationFeature>()?.User);
 
         if (isWebSocket)
         {
@@ -174,7 +175,7 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
                 && session.Transport == EngineTransportKind.Polling && !session.IsUpgrading;
         }
 
-        var protocol = query.TryGetValue("EIO", out var eio) && eio == "4" ? 4 : 3;
+        var protocol = ProtocolOf(query.GetValueOrDefault("EIO"));
         return (protocol == 4 || options.AllowEIO3) && server.IsAccepting && !server.IsAtCapacity;
     }
 
@@ -262,9 +263,13 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
         await response.WriteAsync($$"""{"code":{{code}},"message":"{{ErrorMessages[code]}}"}""", context.RequestAborted);
     }
 
-    private static Dictionary<string, string> ToDictionary(IQueryCollection query)
+    /// <summary>The Engine.IO protocol a request's <c>EIO</c> parameter asks for: 4, else 3.</summary>
+    internal static int ProtocolOf(string? eio) => eio == "4" ? 4 : 3;
+
+    /// <summary>Query parameters as the session keeps them: the values of a repeated name joined by commas.</summary>
+    internal static Dictionary<string, string> ToQuery(IEnumerable<KeyValuePair<string, StringValues>> query, int count)
     {
-        var result = new Dictionary<string, string>(query.Count, StringComparer.Ordinal);
+        var result = new Dictionary<string, string>(count, StringComparer.Ordinal);
         foreach (var (key, value) in query)
         {
             result[key] = value.ToString();
@@ -272,4 +277,14 @@ internal sealed class EngineIORequestDispatcher(EngineIOServer server, ILogger l
 
         return result;
     }
+
+    /// <summary>What a new session keeps of its handshake request, from either transport path.</summary>
+    internal static EngineHandshake Handshake(Dictionary<string, string> query, string? origin, string? authorization, IPAddress? remoteAddress, ClaimsPrincipal? user = null) => new()
+    {
+        Query = query,
+        Origin = string.IsNullOrEmpty(origin) ? null : origin,
+        Authorization = string.IsNullOrEmpty(authorization) ? null : authorization,
+        RemoteAddress = remoteAddress?.ToString(),
+        User = user,
+    };
 }
