@@ -68,8 +68,9 @@ public sealed partial class RelayService
         }
 
         var room = roomId.GetString()!;
-        var current = await _rooms.GetRoomsAsync(peerId, cancellationToken);
-        if (current.Count >= options.MaxRoomsPerPeer && !current.Contains(room))
+        // The joiner is connected here, so this node's record of its rooms is complete.
+        var current = _localRooms.TryGetValue(peerId, out var rooms) ? rooms : [];
+        if (current.Length >= options.MaxRoomsPerPeer && !current.Contains(room))
         {
             return (null, Refuse(new RelayError("too_many_rooms", $"A connection may be in at most {options.MaxRoomsPerPeer} rooms.")));
         }

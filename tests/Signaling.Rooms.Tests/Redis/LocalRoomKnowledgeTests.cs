@@ -109,6 +109,19 @@ public sealed class LocalRoomKnowledgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_rooms_per_connection_limit_counts_joins_and_leaves()
+    {
+        var max = new Signaling.Rooms.Relay.RelayOptions().MaxRoomsPerPeer;
+        await _a.ConnectAsync("alice", [.. Enumerable.Range(0, max).Select(i => $"r{i}")]);
+
+        Assert.Equal("too_many_rooms", (await _a.Relay.JoinAsync("alice", Room("one-more")).WithTimeout()).Error?.Code);
+        Assert.Null((await _a.Relay.JoinAsync("alice", Room("r0")).WithTimeout()).Error);
+        Assert.Null(await _a.Relay.LeaveAsync("alice", Room("r0")).WithTimeout());
+        Assert.Null((await _a.Relay.JoinAsync("alice", Room("one-more")).WithTimeout()).Error);
+        Assert.Equal(max, (await _a.Rooms.GetRoomsAsync("alice").WithTimeout()).Count);
+    }
+
+    [Fact]
     public async Task A_peer_that_never_joined_shares_nothing()
     {
         await _a.ConnectAsync("alice", "room");
