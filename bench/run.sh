@@ -7,6 +7,8 @@
 #   bench/run.sh --only throughput,latency      scenarios: throughput latency calls memory connect
 #   bench/run.sh --servers ours       only one server (ours | node)
 #   bench/run.sh --set rate=3000      override a load generator setting (see bench/README.md)
+#   bench/run.sh --runs 3             measure every scenario 3 times, the servers interleaved, and compare medians
+#                                     (default: latency 5 times, the others once)
 #   bench/run.sh --no-build           skip npm ci / dotnet build
 #   bench/run.sh --rev HEAD           measure a committed revision (built in a temporary copy) instead of the work tree
 #   bench/run.sh --no-wait            do not wait for the machine to be idle (default: up to 60 s
@@ -24,7 +26,8 @@ servers="ours,node"
 build=1
 rev=""
 quiet_wait=180
-noise_retries=4
+noise_retries=6
+runs=""
 sets=()
 command_line="bench/run.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
@@ -39,12 +42,20 @@ while [ $# -gt 0 ]; do
     --no-build) build=0 ;;
     --rev) rev="$2"; shift ;;
     --rev=*) rev="${1#*=}" ;;
+    --runs) runs="$2"; shift ;;
+    --runs=*) runs="${1#*=}" ;;
     --no-wait) quiet_wait=0 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+if [ -n "$runs" ] && ! [[ "$runs" =~ ^[1-9][0-9]?$ ]]; then echo "--runs takes a number from 1 to 99" >&2; exit 2; fi
+# p99 at a fixed low rate is a tail figure of a mostly idle server: on a shared machine it moves by 2x or more between
+# back-to-back runs of the same server, so by default it is measured five times and the medians are compared.
+runs_of() {
+  if [ -n "$runs" ]; then echo "$runs"; elif [ "$1" = latency ] && [ "$quick" = 0 ]; then echo 5; else echo 1; fi
+}
 for s in ${only//,/ }; do
   case ",$all_scenarios," in *",$s,"*) ;; *) echo "unknown scenario: $s (one of $all_scenarios)" >&2; exit 2 ;; esac
 done
@@ -207,15 +218,17 @@ start_server() {
 loadgen_args=()
 [ "$quick" = 1 ] && loadgen_args+=(--quick)
 
-# One scenario against one server on a fresh server process. Measured again (once) when the server died under it,
-# or when other processes took more than 30% of a core during a CPU-bound measurement (at most $noise_retries times
-# a run).
+# One scenario against one server on a fresh server process (run $3 of $4). Measured again (once) when the server
+# died under it, or when other processes took more than 30% of a core during a CPU-bound measurement (at most
+# $noise_retries times a run).
 run_one() {
-  local name=$1 scenario=$2 attempt=0 out logfile status other
-  out="$run_dir/$name-$scenario.json"
+  local name=$1 scenario=$2 run=$3 count=$4 attempt=0 out logfile status other base
+  base="$name-$scenario"
+  [ "$count" -gt 1 ] && base="$name-$scenario.run$run"
+  out="$run_dir/$base.json"
   while :; do
     attempt=$((attempt + 1))
-    logfile="$run_dir/$name-$scenario.$attempt.server.log"
+    logfile="$run_dir/$base.$attempt.server.log"
     if [ "$quiet_wait" -gt 0 ]; then wait_quiet 60; fi
     if ! start_server "$name" "$logfile"; then
       [ "$attempt" -lt 2 ] && continue
@@ -245,6 +258,9 @@ run_one() {
       mv "$out" "$out.noisy"
       continue
     fi
+    if [ "$count" -gt 1 ] && [ -s "$out" ]; then
+      jq --argjson run "$run" '.run = $run' "$out" >"$out.tmp" && mv "$out.tmp" "$out"
+    fi
     return $status
   done
 }
@@ -253,9 +269,15 @@ declare -A crash_noted=()
 log "results in ${run_dir#"$root"/}"
 failures=0
 for scenario in ${only//,/ }; do
-  for name in ${servers//,/ }; do
-    log "$scenario: $name"
-    run_one "$name" "$scenario" || failures=$((failures + 1))
+  count=$(runs_of "$scenario")
+  for run in $(seq 1 "$count"); do
+    # Every other round starts with the other server, so that a drift of the machine does not favour one of them.
+    order=${servers//,/ }
+    if [ $((run % 2)) = 0 ]; then order=$(echo "$order" | tr ' ' '\n' | tac | tr '\n' ' '); fi
+    for name in $order; do
+      if [ "$count" -gt 1 ]; then log "$scenario: $name (run $run of $count)"; else log "$scenario: $name"; fi
+      run_one "$name" "$scenario" "$run" "$count" || failures=$((failures + 1))
+    done
   done
 done
 

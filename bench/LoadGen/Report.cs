@@ -38,14 +38,25 @@ internal static class Report
     {
         var dir = options["dir"][^1];
         var results = new JsonArray();
-        var byKey = new Dictionary<(string Server, string Scenario), JsonObject>();
+        var byKey = new Dictionary<(string Server, string Scenario), List<JsonObject>>();
         foreach (var file in Directory.GetFiles(dir, "*.json").Order(StringComparer.Ordinal))
         {
             if (JsonNode.Parse(File.ReadAllText(file)) is JsonObject run && run["scenario"] is not null)
             {
-                byKey[(run["server"]!.GetValue<string>(), run["scenario"]!.GetValue<string>())] = run;
+                var key = (run["server"]!.GetValue<string>(), run["scenario"]!.GetValue<string>());
+                if (!byKey.TryGetValue(key, out var list))
+                {
+                    byKey[key] = list = [];
+                }
+
+                list.Add(run);
                 results.Add(run.DeepClone());
             }
+        }
+
+        foreach (var key in byKey.Keys.ToList())
+        {
+            byKey[key] = [.. byKey[key].OrderBy(RunIndex)];
         }
 
         var meta = new JsonObject();
@@ -76,7 +87,7 @@ internal static class Report
         return 0;
     }
 
-    private static string Table(Dictionary<(string Server, string Scenario), JsonObject> runs)
+    private static string Table(Dictionary<(string Server, string Scenario), List<JsonObject>> runs)
     {
         var sb = new StringBuilder();
         sb.AppendLine("| scenario | ours | node | ours/node | target | met? |");
@@ -90,7 +101,13 @@ internal static class Report
                 continue;
             }
 
-            var name = Describe(row.Name, runs.GetValueOrDefault((Ours, row.Scenario)) ?? runs.GetValueOrDefault((Node, row.Scenario)));
+            var name = Describe(row.Name, First(runs, Ours, row.Scenario) ?? First(runs, Node, row.Scenario));
+            var count = Math.Max(runs.GetValueOrDefault((Ours, row.Scenario))?.Count ?? 0, runs.GetValueOrDefault((Node, row.Scenario))?.Count ?? 0);
+            if (count > 1)
+            {
+                name += $" (median of {count} runs)";
+            }
+
             var ratio = ours is { } o && node is { } n && n != 0 ? (o / n).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
             ratio += row.HigherIsBetter ? " (higher is better)" : " (lower is better)";
             var met = row.Meets is null ? "" : ours is { } o2 && node is { } n2 ? (row.Meets(o2, n2) ? "yes" : "**NO**") : "?";
@@ -114,7 +131,10 @@ internal static class Report
             sb.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {string.Join(" | ", cells.Select(c => c is { } v ? v.ToString("0", CultureInfo.InvariantCulture) + "%" : "-"))} |");
         }
 
+        Repeats(sb, runs);
+
         var problems = runs.Values
+            .SelectMany(list => list)
             .Select(r => (Run: r, Metrics: r["metrics"] as JsonObject))
             .SelectMany(r => Problems(r.Run, r.Metrics))
             .ToList();
@@ -132,7 +152,7 @@ internal static class Report
 
     private static IEnumerable<string> Problems(JsonObject run, JsonObject? metrics)
     {
-        var who = $"{run["server"]} {run["scenario"]}";
+        var who = $"{run["server"]} {run["scenario"]}" + (run["run"] is { } index ? $" (run {index})" : "");
         if (metrics is null)
         {
             yield break;
@@ -182,8 +202,57 @@ internal static class Report
         return template;
     }
 
-    private static double? Metric(Dictionary<(string, string), JsonObject> runs, string server, string scenario, string metric)
-        => runs.TryGetValue((server, scenario), out var run) && run["metrics"]?[metric] is JsonValue v && v.TryGetValue(out double d) ? d : null;
+    /// <summary>
+    /// A scenario measured several times (bench/run.sh --runs): every run's figures of the rows with a target, the
+    /// servers' runs interleaved, so that the spread behind the medians is in the report.
+    /// </summary>
+    private static void Repeats(StringBuilder sb, Dictionary<(string Server, string Scenario), List<JsonObject>> runs)
+    {
+        foreach (var row in Rows.Where(r => r.Meets is not null))
+        {
+            var ours = Values(runs, Ours, row.Scenario, row.Metric);
+            var node = Values(runs, Node, row.Scenario, row.Metric);
+            if (Math.Max(ours.Count, node.Count) < 2)
+            {
+                continue;
+            }
+
+            sb.AppendLine();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{row.Scenario} {row.Metric}, every run (in the order measured; the table shows the medians):");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"- ours: {string.Join(", ", ours.Select(v => Show(v, row.Format)))}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"- node: {string.Join(", ", node.Select(v => Show(v, row.Format)))}");
+            if (ours.Count == node.Count && row.Meets is { } meets)
+            {
+                var met = ours.Zip(node).Count(pair => meets(pair.First, pair.Second));
+                var ratios = ours.Zip(node).Select(pair => pair.Second != 0 ? (pair.First / pair.Second).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"- ours/node per round: {string.Join(", ", ratios)} (target {row.Target} met in {met} of {ours.Count} rounds)");
+            }
+        }
+    }
+
+    private static int RunIndex(JsonObject run) => run["run"] is JsonValue v && v.TryGetValue(out int index) ? index : 0;
+
+    private static JsonObject? First(Dictionary<(string, string), List<JsonObject>> runs, string server, string scenario)
+        => runs.TryGetValue((server, scenario), out var list) && list.Count > 0 ? list[0] : null;
+
+    private static List<double> Values(Dictionary<(string, string), List<JsonObject>> runs, string server, string scenario, string metric)
+        => runs.TryGetValue((server, scenario), out var list)
+            ? [.. list.Select(run => run["metrics"]?[metric] is JsonValue v && v.TryGetValue(out double d) ? d : double.NaN).Where(d => !double.IsNaN(d))]
+            : [];
+
+    /// <summary>The median over the scenario's runs (one run: its figure).</summary>
+    private static double? Metric(Dictionary<(string, string), List<JsonObject>> runs, string server, string scenario, string metric)
+    {
+        var values = Values(runs, server, scenario, metric);
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        values.Sort();
+        var mid = values.Count / 2;
+        return values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    }
 
     private static string Show(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
 }
