@@ -1,6 +1,8 @@
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Signaling.SocketIO;
 using Signaling.SocketIO.EngineIO;
 using Signaling.SocketIO.EngineIO.Transports;
@@ -17,21 +19,23 @@ public static class SocketIOListenOptionsExtensions
     /// endpoint would accept; everything else (other paths, errors, HTTP/2, TLS bytes when this runs before
     /// <c>UseHttps</c>) continues to the HTTP server unchanged. To cover a TLS endpoint, call it after <c>UseHttps</c> on
     /// that endpoint's options; applied through <c>ConfigureEndpointDefaults</c> it runs before TLS, so WebSockets on
-    /// HTTPS endpoints keep the HTTP path. Kestrel's <c>MaxConcurrentUpgradedConnections</c> does not count these
-    /// sockets (the Engine.IO <c>MaxSessions</c> limit does).
+    /// HTTPS endpoints keep the HTTP path. With Kestrel's <c>MaxConcurrentUpgradedConnections</c> set, every
+    /// handshake keeps the HTTP path so that Kestrel counts it; with host filtering (<c>AllowedHosts</c>), only
+    /// handshakes whose <c>Host</c> the filter allows are served here and the filter answers the rest.
     /// </summary>
     public static ListenOptions UseSocketIOWebSockets(this ListenOptions listenOptions)
     {
         ArgumentNullException.ThrowIfNull(listenOptions);
         var services = listenOptions.ApplicationServices;
-        var headersTimeout = listenOptions.KestrelServerOptions.Limits.RequestHeadersTimeout;
+        var limits = listenOptions.KestrelServerOptions.Limits;
         listenOptions.Use(next =>
         {
             var middleware = new DirectWebSocketMiddleware(
                 next,
                 services.GetRequiredService<EngineIOEndpoints>(),
                 services.GetRequiredService<EngineIOMetrics>(),
-                headersTimeout,
+                limits,
+                services.GetService<IOptionsMonitor<HostFilteringOptions>>(),
                 services.GetRequiredService<ILoggerFactory>().CreateLogger("Signaling.SocketIO.EngineIO.Transports"));
             return middleware.OnConnectionAsync;
         });

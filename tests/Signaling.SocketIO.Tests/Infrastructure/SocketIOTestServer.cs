@@ -71,7 +71,8 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
         Action<EngineIOOptions>? engineIO = null,
         Action<SocketIOOptions>? socketIO = null,
         Action<SocketIOServer>? configure = null,
-        Action<KestrelServerOptions>? kestrelOptions = null)
+        Action<KestrelServerOptions>? kestrelOptions = null,
+        string[]? allowedHosts = null)
     {
         var logs = new CapturingLoggerProvider();
         var builder = WebApplication.CreateSlimBuilder();
@@ -99,8 +100,23 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Logging.AddProvider(logs);
         builder.Services.AddSocketIO(socketIO, engineIO);
+        if (allowedHosts is not null)
+        {
+            builder.Services.AddHostFiltering(options =>
+            {
+                foreach (var host in allowedHosts)
+                {
+                    options.AllowedHosts.Add(host);
+                }
+            });
+        }
 
         var app = builder.Build();
+        if (allowedHosts is not null)
+        {
+            app.UseHostFiltering();
+        }
+
         var completed = Channel.CreateUnbounded<string>();
         app.Use(async (context, next) =>
         {

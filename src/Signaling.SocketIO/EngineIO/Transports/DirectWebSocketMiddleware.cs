@@ -4,8 +4,13 @@ using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Signaling.SocketIO.EngineIO.Transports;
 
@@ -16,7 +21,13 @@ namespace Signaling.SocketIO.EngineIO.Transports;
 /// upgraded request's tasks) alive with it: about 7 KiB per idle connection. Every other connection, and any
 /// handshake the endpoint would refuse, goes on to Kestrel's HTTP server untouched, so errors are answered as usual.
 /// </summary>
-internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next, EngineIOEndpoints endpoints, EngineIOMetrics metrics, TimeSpan headersTimeout, ILogger logger)
+/// <remarks>
+/// Kestrel limits and filters that only the HTTP server applies are honoured by leaving those connections to it:
+/// with <c>MaxConcurrentUpgradedConnections</c> set every connection goes on (Kestrel counts upgraded ones), and with
+/// host filtering (<c>AllowedHosts</c>) a handshake is taken only when its <c>Host</c> is one the filter allows, so the
+/// filter's own 400 answers the others.
+/// </remarks>
+internal sealed partial class DirectWebSocketMiddleware
 {
     // CancellationTokenSource.CancelAfter refuses longer delays; Kestrel stores an infinite timeout as TimeSpan.MaxValue.
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
@@ -29,15 +40,68 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
         KeepAliveInterval = TimeSpan.Zero,
     };
 
+    private readonly ConnectionDelegate _next;
+    private readonly EngineIOEndpoints _endpoints;
+    private readonly EngineIOMetrics _metrics;
+    private readonly KestrelServerLimits _limits;
+    private readonly ILogger _logger;
+    private IList<StringSegment>? _allowedHosts;
+
+    public DirectWebSocketMiddleware(
+        ConnectionDelegate next,
+        EngineIOEndpoints endpoints,
+        EngineIOMetrics metrics,
+        KestrelServerLimits limits,
+        IOptionsMonitor<HostFilteringOptions>? hostFiltering,
+        ILogger logger)
+    {
+        _next = next;
+        _endpoints = endpoints;
+        _metrics = metrics;
+        _limits = limits;
+        _logger = logger;
+
+        // The filter itself follows configuration reloads; so does this.
+        _allowedHosts = AllowedHostsOf(hostFiltering?.CurrentValue);
+        hostFiltering?.OnChange(options => Volatile.Write(ref _allowedHosts, AllowedHostsOf(options)));
+    }
+
     public Task OnConnectionAsync(ConnectionContext connection)
-        => endpoints.HasDirectEndpoints ? TakeOrPassAsync(connection) : next(connection);
+        => _endpoints.HasDirectEndpoints && _limits.MaxConcurrentUpgradedConnections is null ? TakeOrPassAsync(connection) : _next(connection);
+
+    /// <summary>
+    /// The host filter's allowed hosts, normalised as ASP.NET Core's host filtering middleware does, or null when it
+    /// allows any host (or is not configured).
+    /// </summary>
+    public static IList<StringSegment>? AllowedHostsOf(HostFilteringOptions? options)
+    {
+        if (options is null || options.AllowedHosts.Count == 0)
+        {
+            return null;
+        }
+
+        var hosts = new List<StringSegment>();
+        foreach (var entry in options.AllowedHosts)
+        {
+            // Punycode, as the middleware compares it; "*", "[::]" and "0.0.0.0" allow any host.
+            var host = new HostString(entry).ToUriComponent();
+            if (host is "*" or "[::]" or "0.0.0.0")
+            {
+                return null;
+            }
+
+            hosts.Add(host);
+        }
+
+        return hosts;
+    }
 
     private async Task TakeOrPassAsync(ConnectionContext connection)
     {
         var (taken, socket, serving) = await TryAcceptAsync(connection);
         if (!taken)
         {
-            await next(connection);
+            await _next(connection);
             return;
         }
 
@@ -92,8 +156,8 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
             return (true, null, null);
         }
 
-        metrics.DirectWebSocket();
-        Log.Accepted(logger, connection.ConnectionId, request.Path);
+        _metrics.DirectWebSocket();
+        Log.Accepted(_logger, connection.ConnectionId, request.Path);
         var protocol = EngineIORequestDispatcher.ProtocolOf(query.GetValueOrDefault("EIO"));
         query.TryGetValue("sid", out var sid);
         var handshake = string.IsNullOrEmpty(sid)
@@ -118,6 +182,7 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
         // closes an idle connection at once.
         var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closeRequested);
+        var headersTimeout = _limits.RequestHeadersTimeout;
         if (headersTimeout > TimeSpan.Zero && headersTimeout < MaxTimerDelay)
         {
             cancel.CancelAfter(headersTimeout);
@@ -155,7 +220,8 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
             }
 
             if (outcome == UpgradeParseOutcome.Upgrade
-                && endpoints.FindDirect(request!.Path) is { } dispatcher
+                && (Volatile.Read(ref _allowedHosts) is not { } allowedHosts || HostString.MatchesAny(request!.Host, allowedHosts))
+                && _endpoints.FindDirect(request!.Path) is { } dispatcher
                 && ParseQuery(request.QueryString) is { } query
                 && dispatcher.WouldAcceptWebSocket(query, request.Origin))
             {

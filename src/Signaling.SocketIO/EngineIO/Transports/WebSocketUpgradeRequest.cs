@@ -31,14 +31,18 @@ internal sealed class WebSocketUpgradeRequest
 
     private static ReadOnlySpan<byte> EndOfHeaders => "\r\n\r\n"u8;
 
-    private WebSocketUpgradeRequest(string path, string query, string key, string? origin, string? authorization)
+    private WebSocketUpgradeRequest(string path, string query, string key, string host, string? origin, string? authorization)
     {
+        Host = host;
         Path = path;
         QueryString = query;
         Key = key;
         Origin = origin;
         Authorization = authorization;
     }
+
+    /// <summary>The <c>Host</c> header.</summary>
+    public string Host { get; }
 
     /// <summary>The request path, still percent-encoded.</summary>
     public string Path { get; }
@@ -170,7 +174,7 @@ internal sealed class WebSocketUpgradeRequest
         var question = target.IndexOf('?');
         var path = question < 0 ? target : target[..question];
         var query = question < 0 ? [] : target[(question + 1)..];
-        return new WebSocketUpgradeRequest(path.ToString(), query.ToString(), key, origin, authorization);
+        return new WebSocketUpgradeRequest(path.ToString(), query.ToString(), key, host, origin, authorization);
     }
 
     private static bool SetOnce(ref string? field, string value)

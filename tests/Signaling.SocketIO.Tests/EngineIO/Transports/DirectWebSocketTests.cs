@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Signaling.SocketIO.EngineIO;
@@ -36,16 +37,16 @@ public sealed class DirectWebSocketTests : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    private async Task<SocketIOTestServer> StartAsync(Action<EngineIOOptions>? engineIO = null)
+    private async Task<SocketIOTestServer> StartAsync(Action<EngineIOOptions>? engineIO = null, Action<KestrelServerOptions>? kestrel = null, string[]? allowedHosts = null)
     {
-        var server = await SocketIOTestServer.StartAsync(SocketIOHosting.Direct, engineIO);
+        var server = await SocketIOTestServer.StartAsync(SocketIOHosting.Direct, engineIO, kestrelOptions: kestrel, allowedHosts: allowedHosts);
         Volatile.Write(ref _meters, server.Services.GetRequiredService<IMeterFactory>());
         _listener.Start();
         return server;
     }
 
-    private static string Handshake(string query = "EIO=4&transport=websocket", string path = "/socket.io/")
-        => $"GET {path}?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {Key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    private static string Handshake(string query = "EIO=4&transport=websocket", string path = "/socket.io/", string host = "127.0.0.1")
+        => $"GET {path}?{query} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {Key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
     [Fact]
     public async Task A_websocket_client_is_served_on_the_connection()
@@ -241,6 +242,53 @@ public sealed class DirectWebSocketTests : IDisposable
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         await using var client = await server.ConnectedWebSocketAsync();
         await Bystander.AssertServedAsync(server, client, "no timeout");
+    }
+
+    [Theory]
+    [InlineData("chat.example.com", "direct")]
+    [InlineData("CHAT.example.com:8443", "direct")]
+    [InlineData("a.calls.example.com", "direct")]
+    [InlineData("calls.example.com", "refused")]
+    [InlineData("127.0.0.1", "refused")]
+    [InlineData("evil.test", "refused")]
+    [InlineData("", "http")] // the filter allows an empty Host by default: Kestrel's pipeline serves it
+    public async Task With_host_filtering_only_handshakes_for_allowed_hosts_are_taken_and_the_filter_judges_the_rest(string host, string outcome)
+    {
+        await using var server = await StartAsync(allowedHosts: ["chat.example.com", "*.calls.example.com"]);
+        using var tcp = await ConnectAsync(server);
+        var stream = tcp.GetStream();
+
+        await WriteSlowlyAsync(stream, Handshake(host: host), 1000);
+        var head = await ReadHeadAsync(stream);
+
+        if (outcome == "refused")
+        {
+            Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", head);
+            Assert.Equal(0, server.Engine.SessionCount);
+        }
+        else
+        {
+            Assert.StartsWith("HTTP/1.1 101 Switching Protocols\r\n", head);
+            Assert.StartsWith("0{\"sid\":", await ReadServerFrameAsync(stream));
+        }
+
+        Assert.Equal(outcome == "direct" ? 1 : 0, DirectCount);
+    }
+
+    [Fact]
+    public async Task With_an_upgraded_connection_limit_every_handshake_goes_through_Kestrel_which_counts_it()
+    {
+        await using var server = await StartAsync(kestrel: k => k.Limits.MaxConcurrentUpgradedConnections = 1);
+        await using var first = await server.ConnectedWebSocketAsync();
+        Assert.Equal(0, DirectCount);
+
+        // The limit holds: a second WebSocket is not upgraded while the first is open.
+        using var tcp = await ConnectAsync(server);
+        var stream = tcp.GetStream();
+        await WriteSlowlyAsync(stream, Handshake(), 1000);
+        Assert.DoesNotContain("101 Switching Protocols", await ReadHeadAsync(stream));
+        Assert.Equal(0, DirectCount);
+        await Bystander.AssertServedAsync(server, first, "first");
     }
 
     private static async Task<TcpClient> ConnectAsync(SocketIOTestServer server)

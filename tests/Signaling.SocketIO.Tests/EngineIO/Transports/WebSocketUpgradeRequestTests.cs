@@ -39,6 +39,7 @@ public class WebSocketUpgradeRequestTests
         Assert.Equal("/socket.io/", request!.Path);
         Assert.Equal("EIO=4&transport=websocket", request.QueryString);
         Assert.Equal("https://app.example", request.Origin);
+        Assert.Equal("127.0.0.1:3000", request.Host);
         Assert.Null(request.Authorization);
         Assert.Equal(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4, length);
     }
