@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Signaling.Server.Tests.Cluster;
@@ -52,11 +51,5 @@ public sealed class HostFilteringTests
     }
 
     private static async Task<double> DirectWebSocketsAsync(ServerNode node)
-    {
-        using var http = new HttpClient { BaseAddress = node.Address, Timeout = TestTimeouts.Default };
-        var exposition = await http.GetStringAsync("metrics", TestContext.Current.CancellationToken);
-        const string Series = "signaling_socketio_engineio_websockets_direct ";
-        var line = exposition.Split('\n').FirstOrDefault(l => l.StartsWith(Series, StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line[Series.Length..].Trim(), CultureInfo.InvariantCulture);
-    }
+        => MetricsEndpointTests.Value(await MetricsEndpointTests.ScrapeAsync(node), "signaling_socketio_engineio_websockets_direct");
 }

@@ -50,14 +50,14 @@ public sealed class MetricsEndpointTests
         Assert.Equal(1, Value(after, "signaling_socketio_engineio_connections_active", """protocol="4",transport="websocket" """));
     }
 
-    private static async Task<string> ScrapeAsync(ServerNode node)
+    internal static async Task<string> ScrapeAsync(ServerNode node)
     {
         using var http = new HttpClient { BaseAddress = node.Address, Timeout = TestTimeouts.Default };
         return await http.GetStringAsync("metrics", TestContext.Current.CancellationToken);
     }
 
     /// <summary>The sample's value, 0 when the series is absent; <paramref name="labels"/> as written in the exposition.</summary>
-    private static double Value(string exposition, string name, string? labels = null)
+    internal static double Value(string exposition, string name, string? labels = null)
     {
         var series = labels is null ? name : $"{name}{{{labels.Trim()}}}";
         foreach (var line in exposition.Split('\n'))
