@@ -72,7 +72,8 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
         Action<SocketIOOptions>? socketIO = null,
         Action<SocketIOServer>? configure = null,
         Action<KestrelServerOptions>? kestrelOptions = null,
-        string[]? allowedHosts = null)
+        string[]? allowedHosts = null,
+        Action<IApplicationBuilder>? pipeline = null)
     {
         var logs = new CapturingLoggerProvider();
         var builder = WebApplication.CreateSlimBuilder();
@@ -116,6 +117,8 @@ internal sealed class SocketIOTestServer : IAsyncDisposable
         {
             app.UseHostFiltering();
         }
+
+        pipeline?.Invoke(app);
 
         var completed = Channel.CreateUnbounded<string>();
         app.Use(async (context, next) =>

@@ -22,6 +22,10 @@ internal static class PollingTransport
             return;
         }
 
+        // The poll ends when its answer is decided, before the answer is written: a client that has its answer may
+        // send the next poll at once, on another connection, and this thread may not get to run again before that
+        // poll arrives (Node clears its pending request before the answer goes out, on its one thread).
+        var ended = false;
         try
         {
             var aborted = context.RequestAborted;
@@ -39,6 +43,8 @@ internal static class PollingTransport
                 messages = session.DrainForPoll(session.Server.Options.MaxPayload);
             }
 
+            session.EndPoll();
+            ended = true;
             if (messages is null)
             {
                 await EngineIORequestDispatcher.WriteErrorAsync(context, EngineIOError.BadRequest);
@@ -53,7 +59,10 @@ internal static class PollingTransport
         }
         finally
         {
-            session.EndPoll();
+            if (!ended)
+            {
+                session.EndPoll();
+            }
         }
     }
 
@@ -71,6 +80,8 @@ internal static class PollingTransport
             return;
         }
 
+        // As for polls: the POST ends before its answer goes out, so the client's next one is no overlap.
+        var ended = false;
         try
         {
             var max = session.Server.Options.MaxPayload;
@@ -110,6 +121,8 @@ internal static class PollingTransport
                 }
             }
 
+            session.EndPost();
+            ended = true;
             context.Response.ContentType = "text/html";
             context.Response.ContentLength = 2;
             await context.Response.Body.WriteAsync("ok"u8.ToArray(), context.RequestAborted);
@@ -119,7 +132,10 @@ internal static class PollingTransport
         }
         finally
         {
-            session.EndPost();
+            if (!ended)
+            {
+                session.EndPost();
+            }
         }
     }
 

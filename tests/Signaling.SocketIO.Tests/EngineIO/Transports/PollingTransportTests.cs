@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
 using Signaling.SocketIO.Tests.Infrastructure;
 
 namespace Signaling.SocketIO.Tests.EngineIO.Transports;
@@ -41,6 +42,50 @@ public class PollingTransportTests
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync()).Status);
     }
 
+    /// <summary>
+    /// A poll or POST answered but not yet finished on the server (its thread descheduled right after the response
+    /// went out, as on a busy machine) while the client, which has its answer, sends the next one: not an overlap.
+    /// </summary>
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("POST")]
+    public async Task The_next_request_sent_as_soon_as_the_answer_arrived_is_no_overlap(string method)
+    {
+        await using var server = await SocketIOTestServer.StartAsync(pipeline: app => app.Use(async (context, next) =>
+        {
+            if (context.Request.Method == method && context.Request.Query.ContainsKey("sid"))
+            {
+                context.Response.Body = new LingeringAfterWriteStream(context.Response.Body, TimeSpan.FromMilliseconds(300));
+            }
+
+            await next(context);
+        }));
+        // Every request on a new connection, as socket.io-client 1.x in Node sends them: on a kept-alive one Kestrel
+        // would not read the next request before the previous handler returned.
+        var fresh = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { BaseAddress = server.BaseAddress, Timeout = TestTimeouts.Default };
+        using var client = new PollingClient(fresh, 4, null);
+        await client.ConnectAsync();
+        var socket = await server.NextConnectedAsync();
+        var session = socket.Session;
+
+        for (var i = 0; i < 3; i++)
+        {
+            if (method == "GET")
+            {
+                var poll = client.GetAsync();
+                await TestTimeouts.WaitUntilAsync(() => session.IsPollPending);
+                socket.Emit("tick", i);
+                Assert.Equal(HttpStatusCode.OK, (await poll.Limit()).Status);
+            }
+            else
+            {
+                Assert.Equal((HttpStatusCode.OK, "ok"), await client.PostAsync("42[\"ack\",\"x\"]"));
+            }
+        }
+
+        Assert.False(session.IsClosed, session.CloseReason);
+    }
+
     [Fact]
     public async Task A_client_close_packet_releases_the_pending_poll_with_a_noop()
     {
@@ -61,7 +106,10 @@ public class PollingTransportTests
     public async Task Queued_packets_are_flushed_together_in_one_poll()
     {
         await using var server = await SocketIOTestServer.StartAsync();
-        using var client = server.Polling();
+        // Every request on a new connection, as socket.io-client 1.x in Node sends them: on a kept-alive one Kestrel
+        // would not read the next request before the previous handler returned.
+        var fresh = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { BaseAddress = server.BaseAddress, Timeout = TestTimeouts.Default };
+        using var client = new PollingClient(fresh, 4, null);
         await client.ConnectAsync();
         var socket = await server.NextConnectedAsync();
 
@@ -91,4 +139,40 @@ public class PollingTransportTests
             return true;
         }
     }
+}
+
+/// <summary>Writes through and flushes, then keeps the caller waiting: the response is out, the handler not done.</summary>
+internal sealed class LingeringAfterWriteStream(Stream inner, TimeSpan linger) : Stream
+{
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        await inner.WriteAsync(buffer, cancellationToken);
+        await inner.FlushAsync(cancellationToken);
+        await Task.Delay(linger, CancellationToken.None);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+    public override void Flush() => inner.Flush();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
