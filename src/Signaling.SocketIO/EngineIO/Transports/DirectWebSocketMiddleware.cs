@@ -45,7 +45,7 @@ internal sealed partial class DirectWebSocketMiddleware
     private readonly EngineIOMetrics _metrics;
     private readonly KestrelServerLimits _limits;
     private readonly ILogger _logger;
-    private IList<StringSegment>? _allowedHosts;
+    private List<StringSegment>? _allowedHosts;
 
     public DirectWebSocketMiddleware(
         ConnectionDelegate next,
@@ -73,7 +73,7 @@ internal sealed partial class DirectWebSocketMiddleware
     /// The host filter's allowed hosts, normalised as ASP.NET Core's host filtering middleware does, or null when it
     /// allows any host (or is not configured).
     /// </summary>
-    public static IList<StringSegment>? AllowedHostsOf(HostFilteringOptions? options)
+    private static List<StringSegment>? AllowedHostsOf(HostFilteringOptions? options)
     {
         if (options is null || options.AllowedHosts.Count == 0)
         {
