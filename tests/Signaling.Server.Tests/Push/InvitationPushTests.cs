@@ -219,8 +219,10 @@ public sealed class InvitationPushTests(PushServerFixture fixture) : IClassFixtu
 
         var id = (await inviter.SendInvitation(bob, carol)).Str("invitationId");
 
-        // Bob's ring waits for its retry; carol, the next invitee, is rung meanwhile.
+        // Bob's ring waits for its retry; carol, the next invitee, is rung meanwhile. (The invitees are rung in
+        // parallel: carol's ring may be out before bob's first attempt reaches the stand-in.)
         Assert.Equal("sent", (await Server.OutcomeAsync(alice, id, carol, pixel.DeviceId, "ring")).Str("status"));
+        await TestTimeouts.WaitUntilAsync(() => Task.FromResult(Apns.To(iphone.VoipToken).Count > 0), "bob's first ring attempt at APNs");
         Assert.Equal(429, Assert.Single(Apns.To(iphone.VoipToken)).Status);
 
         // The cancel stops bob's pending retry: no ring reached him, so only carol gets a cancel.
